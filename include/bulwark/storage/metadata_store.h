@@ -1,0 +1,58 @@
+#pragma once
+// MetadataStore seam: users, tokens, packages and login sessions. Implementations: SQLite
+// (embedded default) and, later, PostgreSQL; both pass tests/metadata_store_conformance.
+//
+// Contract:
+//  - Every method is thread-safe and atomic.
+//  - Lookups return NotFound for unknown keys; Unavailable when the database cannot be reached;
+//    Internal for corrupt rows (never a crash).
+//  - CommitPackage is optimistic: it writes `next` only if the stored revision still equals
+//    `expected_rev` (0: the package must not exist), and returns Aborted otherwise, so callers
+//    re-read and retry. A crash mid-commit leaves the previous revision.
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bulwark/base/status.h"
+#include "bulwark/storage/records.h"
+
+namespace bulwark {
+
+class MetadataStore {
+ public:
+  virtual ~MetadataStore() = default;
+
+  // Users. CreateUser: AlreadyExists when the name is taken.
+  virtual absl::Status CreateUser(const UserRecord& user) = 0;
+  virtual absl::StatusOr<UserRecord> GetUser(std::string_view name) = 0;
+  virtual absl::Status UpdateUser(const UserRecord& user) = 0;  // NotFound when absent.
+  virtual absl::StatusOr<std::vector<UserRecord>> ListUsers() = 0;
+
+  // Tokens, addressed by key (hex SHA-512 of the secret).
+  virtual absl::Status CreateToken(const TokenRecord& token) = 0;
+  virtual absl::StatusOr<TokenRecord> GetToken(std::string_view key) = 0;
+  virtual absl::StatusOr<std::vector<TokenRecord>> ListTokens(std::string_view user) = 0;
+  virtual absl::Status DeleteToken(std::string_view key) = 0;  // OK when absent.
+
+  // Packages. GetPackage returns unpublished packages too (check `unpublished`).
+  virtual absl::StatusOr<PackageRecord> GetPackage(std::string_view name) = 0;
+  // The stored revision, 0 when the package does not exist. Cheap: used to revalidate caches.
+  virtual absl::StatusOr<int64_t> GetPackageRev(std::string_view name) = 0;
+  virtual absl::Status CommitPackage(const PackageRecord& next, int64_t expected_rev) = 0;
+  virtual absl::StatusOr<std::vector<PackageSummary>> ListPackages() = 0;
+
+  // Web login sessions.
+  virtual absl::Status CreateLoginSession(const LoginSession& session) = 0;
+  virtual absl::StatusOr<LoginSession> GetLoginSession(std::string_view id) = 0;
+  virtual absl::Status UpdateLoginSession(const LoginSession& session) = 0;
+  virtual absl::Status DeleteLoginSession(std::string_view id) = 0;
+  // Deletes sessions created before `cutoff`.
+  virtual absl::Status ExpireLoginSessions(absl::Time cutoff) = 0;
+};
+
+// SQLite in WAL mode at `path` (created with its schema when missing).
+absl::StatusOr<std::unique_ptr<MetadataStore>> NewSqliteMetadataStore(const std::string& path);
+
+}  // namespace bulwark

@@ -1,0 +1,90 @@
+#pragma once
+// Value types persisted by the MetadataStore. Plain data: no behaviour, no I/O.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace bulwark {
+
+struct UserRecord {
+  std::string name;
+  std::string email;
+  std::string password_hash;  // PHC string from argon2id; never the password.
+  bool admin = false;
+  absl::Time created = absl::InfinitePast();
+  absl::Time updated = absl::InfinitePast();
+};
+
+struct TokenRecord {
+  std::string key;     // Lower-case hex SHA-512 of the secret: the token's id; the secret is not kept.
+  std::string prefix;  // First characters of the secret, shown in lists (npm revokes by prefix).
+  std::string user;
+  std::string name;  // Optional label given at creation.
+  bool readonly = false;
+  std::vector<std::string> cidr_whitelist;
+  absl::Time created = absl::InfinitePast();
+  std::optional<absl::Time> expires;
+};
+
+struct VersionRecord {
+  std::string version;
+  // The stored version manifest as JSON, derived from the tarball's package.json plus registry
+  // fields (_id, _npmUser, dist without `tarball`, which depends on the request's host).
+  std::string manifest_json;
+  std::string integrity;  // "sha512-<base64>" of the tarball.
+  std::string shasum;     // Hex SHA-1 of the tarball.
+  std::string blob_key;   // BlobStore key (hex SHA-512).
+  uint64_t size = 0;
+  absl::Time published = absl::InfinitePast();
+  std::string deprecated;  // Empty: not deprecated.
+  // Set when the version was unpublished. The row is kept so the number can never be reused.
+  std::optional<absl::Time> unpublished;
+};
+
+struct PackageRecord {
+  std::string name;
+  // Revision, bumped by every committed change. 0 means "not stored yet".
+  int64_t rev = 0;
+  absl::Time created = absl::InfinitePast();
+  absl::Time modified = absl::InfinitePast();
+  bool restricted = false;  // Readable only by maintainers (npm access "restricted").
+  std::map<std::string, std::string> dist_tags;
+  std::vector<std::string> maintainers;  // User names, in the order they were added.
+  std::set<std::string> stars;
+  std::map<std::string, VersionRecord> versions;  // Includes unpublished versions.
+  // Set when the whole package was unpublished: it reads as absent, but its old version numbers
+  // stay reserved.
+  std::optional<absl::Time> unpublished;
+  std::string readme;
+  std::string readme_filename;
+  // Search fields, copied from the latest version at commit.
+  std::string description;
+  std::vector<std::string> keywords;
+};
+
+// One row of the package list used by search and fsck.
+struct PackageSummary {
+  std::string name;
+  int64_t rev = 0;
+  std::string latest;
+  std::string description;
+  std::vector<std::string> keywords;
+  std::vector<std::string> maintainers;
+  absl::Time modified = absl::InfinitePast();
+  bool restricted = false;
+};
+
+struct LoginSession {
+  std::string id;  // Random, URL-safe; appears in loginUrl/doneUrl.
+  absl::Time created = absl::InfinitePast();
+  std::string user;    // Set when the browser side has authenticated.
+  std::string secret;  // Token secret minted for the CLI; handed out once, then the row is deleted.
+};
+
+}  // namespace bulwark

@@ -1,0 +1,252 @@
+// Account endpoints: legacy (CouchDB) and web login, logout, whoami, tokens, profile
+// (npm-registry-api.md §4-§6).
+
+#include "base/strings.h"
+#include "api/registry_api.h"
+#include "api/routes.h"
+#include "base/time_format.h"
+#include "web/pages.h"
+
+namespace bulwark {
+namespace {
+
+http::Response Html(int status, std::string body) {
+  http::Response r;
+  r.status = status;
+  r.body = std::move(body);
+  r.Set("content-type", "text/html; charset=utf-8");
+  r.Set("cache-control", "no-store");
+  // The login page must not be framed (clickjacking) nor load anything from elsewhere.
+  r.Set("x-frame-options", "DENY");
+  r.Set("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
+  r.Set("referrer-policy", "no-referrer");
+  return r;
+}
+
+// application/x-www-form-urlencoded field.
+std::string FormField(std::string_view body, std::string_view key) {
+  return QueryParam(body, key).value_or("");
+}
+
+json::object TokenJson(const TokenRecord& t) {
+  json::array cidr;
+  for (const auto& c : t.cidr_whitelist) cidr.emplace_back(c);
+  json::object o{{"key", t.key},
+                 {"token", t.prefix},
+                 {"name", t.name},
+                 {"created", FormatIsoTime(t.created)},
+                 {"updated", FormatIsoTime(t.created)},
+                 {"readonly", t.readonly},
+                 {"cidr_whitelist", std::move(cidr)}};
+  if (t.expires) o["expires"] = FormatIsoTime(*t.expires);
+  return o;
+}
+
+}  // namespace
+
+http::Response RegistryApi::CouchLogin(Ctx& ctx, const std::string& name) {
+  // Stale credentials on this request are ignored: it is how users get new ones (§1.3).
+  auto body = JsonBody(ctx);
+  if (!body.ok()) return ErrorResponse(body.status());
+  auto password = GetString(*body, "password");
+  auto body_name = GetString(*body, "name");
+  if (!password || password->empty()) {
+    return ErrorResponse(absl::InvalidArgumentError("a password is required"));
+  }
+  if (body_name && *body_name != name) {
+    return ErrorResponse(absl::InvalidArgumentError("the user name does not match the URL"));
+  }
+  auto existing = accounts_.GetUser(name);
+  if (!existing.ok() && !absl::IsNotFound(existing.status())) {
+    return ErrorResponse(existing.status());
+  }
+  if (!existing.ok() && GetString(*body, "email")) {
+    // npm adduser for a new name.
+    if (!options_.allow_registration) {
+      return ErrorResponse(absl::PermissionDeniedError(
+          "registration is disabled on this registry; ask an administrator for an account"));
+    }
+    auto created = accounts_.CreateUser(name, *GetString(*body, "email"), *password);
+    if (!created.ok()) return ErrorResponse(created.status());
+  } else {
+    auto user = accounts_.CheckPassword(name, *password);
+    if (!user.ok()) {
+      http::Response r = ErrorResponse(user.status());
+      if (r.status == 401) {
+        r.headers.clear();
+        r.Set("content-type", "application/json");
+        r.Set("www-authenticate", "Basic realm=\"bulwark\"");
+      }
+      return r;
+    }
+  }
+  TokenOptions opts;
+  opts.name = "npm login";
+  auto minted = accounts_.CreateToken(name, opts);
+  if (!minted.ok()) return ErrorResponse(minted.status());
+  return NoStore(JsonResponse(201, json::object{{"ok", true},
+                                                {"id", StrCat("org.couchdb.user:", name)},
+                                                {"rev", "1-0"},
+                                                {"token", minted->secret}}));
+}
+
+http::Response RegistryApi::GetCouchUser(Ctx& ctx, const std::string& name) {
+  // Emails are personal data: only signed-in users may look others up (npm owner add does).
+  auto who = RequireUser(ctx);
+  if (!who.ok()) return ErrorResponse(who.status());
+  auto user = accounts_.GetUser(name);
+  if (!user.ok()) return ErrorResponse(user.status());
+  return NoStore(JsonResponse(200, json::object{{"_id", StrCat("org.couchdb.user:", name)},
+                                                {"name", user->name},
+                                                {"email", user->email},
+                                                {"type", "user"},
+                                                {"roles", json::array{}}}));
+}
+
+http::Response RegistryApi::Logout(Ctx& ctx, const std::string& token) {
+  // The token in the path proves possession; unknown or expired tokens still succeed so that
+  // `npm logout` can always clean up (§4.4).
+  absl::Status s = accounts_.RevokeSecret(token);
+  if (!s.ok()) return ErrorResponse(s);
+  return NoStore(JsonResponse(200, json::object{{"ok", true}}));
+}
+
+http::Response RegistryApi::Whoami(Ctx& ctx) {
+  auto who = RequireUser(ctx);
+  if (!who.ok()) return ErrorResponse(who.status());
+  return NoStore(JsonResponse(200, json::object{{"username", who->user}}));
+}
+
+http::Response RegistryApi::StartWebLogin(Ctx& ctx) {
+  auto session = accounts_.StartWebLogin();
+  if (!session.ok()) return ErrorResponse(session.status());
+  return NoStore(JsonResponse(
+      200, json::object{{"loginUrl", StrCat(ctx.base_url, "/-/web/login/", session->id)},
+                        {"doneUrl", StrCat(ctx.base_url, "/-/v1/done/", session->id)}}));
+}
+
+http::Response RegistryApi::PollWebLogin(Ctx& ctx, const std::string& id) {
+  auto token = accounts_.PollWebLogin(id);
+  if (!token.ok()) {
+    if (absl::IsNotFound(token.status())) {
+      return ErrorResponse(absl::NotFoundError("login session expired or unknown"));
+    }
+    return ErrorResponse(token.status());
+  }
+  if (!token->has_value()) {
+    // npm reads Retry-After as seconds and needs a JSON body on the 202 (§4.1).
+    http::Response r = JsonResponse(202, json::object{});
+    r.Set("retry-after", "1");
+    return NoStore(std::move(r));
+  }
+  return NoStore(JsonResponse(200, json::object{{"token", **token}}));
+}
+
+http::Response RegistryApi::WebLoginPage(Ctx& ctx, const std::string& id) {
+  const std::string action = StrCat("/-/web/login/", PercentEncodeComponent(id));
+  if (ctx.req.method == "GET" || ctx.req.method == "HEAD") {
+    return Html(200, web::LoginPage(action, ""));
+  }
+  if (ctx.req.method != "POST") return ErrorResponse(absl::NotFoundError("Not found"));
+  std::string user = FormField(ctx.req.body, "username");
+  std::string password = FormField(ctx.req.body, "password");
+  absl::Status s = accounts_.CompleteWebLogin(id, user, password);
+  if (s.ok()) return Html(200, web::LoginDonePage(user));
+  if (absl::IsUnauthenticated(s)) return Html(401, web::LoginPage(action, std::string(s.message())));
+  if (absl::IsNotFound(s) || absl::IsFailedPrecondition(s)) {
+    return Html(410, web::LoginPage("", "This login link has expired or was already used. "
+                                        "Run npm login again."));
+  }
+  return ErrorResponse(s);
+}
+
+http::Response RegistryApi::ListTokens(Ctx& ctx) {
+  auto who = RequireUser(ctx);
+  if (!who.ok()) return ErrorResponse(who.status());
+  auto tokens = accounts_.ListTokens(who->user);
+  if (!tokens.ok()) return ErrorResponse(tokens.status());
+  int64_t page = 0, per_page = 10;
+  if (auto v = QueryParam(ctx.req.query, "page")) SimpleAtoi(*v, &page);
+  if (auto v = QueryParam(ctx.req.query, "perPage")) SimpleAtoi(*v, &per_page);
+  per_page = std::clamp<int64_t>(per_page, 1, 9999);
+  page = std::max<int64_t>(page, 0);
+  json::array objects;
+  const int64_t total = static_cast<int64_t>(tokens->size());
+  for (int64_t i = page * per_page; i < std::min(total, (page + 1) * per_page); ++i) {
+    objects.push_back(TokenJson((*tokens)[i]));
+  }
+  json::object urls;
+  if ((page + 1) * per_page < total) {
+    urls["next"] = StrCat(ctx.base_url, "/-/npm/v1/tokens?page=", page + 1,
+                                "&perPage=", per_page);
+  }
+  return NoStore(JsonResponse(
+      200, json::object{{"objects", std::move(objects)}, {"total", total}, {"urls", urls}}));
+}
+
+http::Response RegistryApi::CreateToken(Ctx& ctx) {
+  auto who = RequireUser(ctx);
+  if (!who.ok()) return ErrorResponse(who.status());
+  auto body = JsonBody(ctx);
+  if (!body.ok()) return ErrorResponse(body.status());
+  // Creating a token re-proves the password: a stolen session token cannot mint more.
+  auto password = GetString(*body, "password");
+  if (!password) return ErrorResponse(absl::UnauthenticatedError("password is required"));
+  auto user = accounts_.CheckPassword(who->user, *password);
+  if (!user.ok()) return ErrorResponse(user.status());
+  TokenOptions opts;
+  opts.name = std::string(GetString(*body, "name").value_or(""));
+  opts.readonly = GetBool(*body, "readonly").value_or(false) ||
+                  GetString(*body, "packages_and_scopes_permission") == "read-only";
+  if (const json::array* cidr = GetArray(*body, "cidr_whitelist")) {
+    for (const auto& c : *cidr) {
+      if (!c.is_string()) return ErrorResponse(absl::InvalidArgumentError("invalid CIDR"));
+      opts.cidr_whitelist.emplace_back(c.get_string());
+    }
+  }
+  if (auto days = GetInt(*body, "expires")) opts.lifetime = absl::Hours(24 * *days);
+  auto minted = accounts_.CreateToken(who->user, opts);
+  if (!minted.ok()) return ErrorResponse(minted.status());
+  json::object o = TokenJson(minted->record);
+  o["token"] = minted->secret;
+  return NoStore(JsonResponse(201, o));
+}
+
+http::Response RegistryApi::RevokeToken(Ctx& ctx, const std::string& key) {
+  auto who = RequireUser(ctx);
+  if (!who.ok()) return ErrorResponse(who.status());
+  absl::Status s = accounts_.RevokeToken(who->user, key);
+  if (!s.ok()) return ErrorResponse(s);
+  http::Response r;
+  r.status = 204;
+  return r;
+}
+
+http::Response RegistryApi::GetProfile(Ctx& ctx) {
+  auto who = RequireUser(ctx);
+  if (!who.ok()) return ErrorResponse(who.status());
+  auto user = accounts_.GetUser(who->user);
+  if (!user.ok()) return ErrorResponse(user.status());
+  return NoStore(JsonResponse(200, json::object{{"name", user->name},
+                                                {"email", user->email},
+                                                {"email_verified", false},
+                                                {"tfa", false},
+                                                {"created", FormatIsoTime(user->created)},
+                                                {"updated", FormatIsoTime(user->updated)},
+                                                {"cidr_whitelist", nullptr},
+                                                {"fullname", ""}}));
+}
+
+http::Response RegistryApi::UserPackages(Ctx& ctx, const std::string& user) {
+  auto list = packages_.ListReadable(ctx.who());
+  if (!list.ok()) return ErrorResponse(list.status());
+  json::object o;
+  for (const auto& p : *list) {
+    if (std::find(p.maintainers.begin(), p.maintainers.end(), user) != p.maintainers.end()) {
+      o[p.name] = "write";
+    }
+  }
+  return JsonResponse(200, o);
+}
+
+}  // namespace bulwark

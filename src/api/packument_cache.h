@@ -1,0 +1,72 @@
+#pragma once
+// Rendered packuments kept in memory, so that reads of a package that has not changed cost a
+// hash lookup: the full and abbreviated documents, plain and gzip'd, with their ETags, and the
+// tarball locations. One entry per (package, base URL), invalidated by every committed change on
+// this node and revalidated against the stored revision after `ttl` (for other writers).
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace bulwark {
+
+struct RenderedDoc {
+  std::string body;
+  std::string gzip;
+  std::string etag;  // Quoted; the gzip'd form uses the same tag with "-gz" appended inside.
+};
+
+struct TarballRef {
+  std::string blob_path;  // Local file to stream (empty when the blob store has none).
+  uint64_t size = 0;
+  std::string blob_key;
+  std::string shasum;
+};
+
+struct CachedPackage {
+  std::string name;
+  int64_t rev = 0;
+  bool public_read = false;  // Readable without credentials: servable on the fast path.
+  bool restricted = false;
+  std::vector<std::string> maintainers;
+  RenderedDoc full;
+  RenderedDoc corgi;
+  std::string last_modified;  // HTTP date.
+  std::map<std::string, TarballRef> tarballs;  // By file name ("name-1.0.0.tgz").
+  absl::Time validated;                       // When rev was last checked against the store.
+};
+
+class PackumentCache {
+ public:
+  PackumentCache(absl::Duration ttl, size_t max_entries) : ttl_(ttl), max_entries_(max_entries) {}
+
+  // The entry, or null. `fresh` tells whether it was validated within the TTL.
+  std::shared_ptr<const CachedPackage> Find(std::string_view name, std::string_view base_url,
+                                            absl::Time now, bool* fresh);
+  void Put(std::string_view base_url, std::shared_ptr<const CachedPackage> entry);
+  // Marks an entry validated at `now` (its rev matched the store).
+  void Touch(std::string_view name, std::string_view base_url, absl::Time now);
+  void Invalidate(std::string_view name);
+
+ private:
+  struct Slot {
+    std::shared_ptr<const CachedPackage> entry;
+    absl::Time validated;
+  };
+  static std::string Key(std::string_view name, std::string_view base_url);
+
+  const absl::Duration ttl_;
+  const size_t max_entries_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Slot> slots_ ABSL_GUARDED_BY(mu_);
+  // Names to keys, for invalidation across base URLs.
+  absl::flat_hash_map<std::string, std::vector<std::string>> by_name_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace bulwark

@@ -1,0 +1,214 @@
+#include "base/strings.h"
+#include "api/registry_api.h"
+
+#include "absl/strings/ascii.h"
+#include "api/routes.h"
+#include "base/log.h"
+#include "web/pages.h"
+
+namespace bulwark {
+
+http::Response JsonResponse(int status, const json::value& body) {
+  return http::Response::Json(status, ToJson(body));
+}
+
+http::Response NoStore(http::Response r) {
+  r.Set("cache-control", "no-store");
+  return r;
+}
+
+RegistryApi::RegistryApi(AccountService& accounts, PackageService& packages, Clock& clock,
+                         ApiOptions options)
+    : accounts_(accounts),
+      packages_(packages),
+      clock_(clock),
+      options_(std::move(options)),
+      cache_(options_.cache_ttl, options_.cache_entries) {
+  packages_.OnChange([this](const std::string& name) { cache_.Invalidate(name); });
+}
+
+http::Response RegistryApi::ErrorResponse(const absl::Status& status) {
+  int code = 500;
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kOutOfRange:
+      code = 400;
+      break;
+    case absl::StatusCode::kUnauthenticated:
+      code = 401;
+      break;
+    case absl::StatusCode::kPermissionDenied:
+      code = 403;
+      break;
+    case absl::StatusCode::kNotFound:
+      code = 404;
+      break;
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kAborted:
+      code = 409;
+      break;
+    case absl::StatusCode::kFailedPrecondition:
+      code = 422;
+      break;
+    case absl::StatusCode::kResourceExhausted:
+      code = 429;
+      break;
+    case absl::StatusCode::kUnimplemented:
+      code = 501;
+      break;
+    case absl::StatusCode::kUnavailable:
+      code = 503;
+      break;
+    default:
+      break;
+  }
+  std::string message(status.message());
+  if (code == 500) {
+    // Internals stay in the log.
+    LogError("internal error: %s", status.ToString());
+    message = "internal error";
+  }
+  http::Response r = JsonResponse(code, json::object{{"error", message}});
+  if (code == 401) r.Set("www-authenticate", "Bearer realm=\"bulwark\"");
+  return r;
+}
+
+std::string RegistryApi::BaseUrl(const http::RequestHead& req) const {
+  if (!options_.public_url.empty()) return options_.public_url;
+  std::string_view host = req.Header("host");
+  bool ok = !host.empty() && host.size() <= 255;
+  for (char c : host) {
+    // Host goes into URLs we hand out: allow only host[:port] characters (no injection).
+    if (!absl::ascii_isalnum(c) && c != '.' && c != '-' && c != ':' && c != '[' && c != ']') {
+      ok = false;
+    }
+  }
+  return StrCat(req.secure ? "https://" : "http://", ok ? host : options_.fallback_host);
+}
+
+absl::StatusOr<Identity> RegistryApi::RequireUser(const Ctx& ctx) const {
+  if (ctx.auth.identity) return *ctx.auth.identity;
+  if (!ctx.auth.rejected.empty()) return absl::UnauthenticatedError(ctx.auth.rejected);
+  return absl::UnauthenticatedError("You must be logged in to do this. Run npm login.");
+}
+
+absl::StatusOr<json::object> RegistryApi::JsonBody(const Ctx& ctx) const {
+  BULWARK_ASSIGN_OR_RETURN(json::value v, ParseJson(ctx.req.body));
+  if (!v.is_object()) return absl::InvalidArgumentError("the request body must be a JSON object");
+  return std::move(v.get_object());
+}
+
+uint64_t RegistryApi::BodyLimit(const http::RequestHead& head) {
+  if (head.method == "GET" || head.method == "HEAD") return 0;
+  if (head.method == "PUT" && !StartsWith(head.path, "/-/")) return options_.max_publish_body;
+  return options_.max_json_body;
+}
+
+bool RegistryApi::TryFast(const http::Request& req, http::Response& res) {
+  if ((req.method != "GET" && req.method != "HEAD") || StartsWith(req.path, "/-/")) {
+    return false;
+  }
+  auto route = ParsePackageRoute(req.path);
+  if (!route || (route->kind != PackageRoute::Kind::kPackument &&
+                 route->kind != PackageRoute::Kind::kTarball)) {
+    return false;
+  }
+  bool fresh = false;
+  auto entry = cache_.Find(route->name, BaseUrl(req), clock_.Now(), &fresh);
+  if (!entry || !fresh || !entry->public_read) return false;
+  if (route->kind == PackageRoute::Kind::kPackument && QueryParam(req.query, "write")) {
+    return false;  // ?write=true always reads the store (npm-registry-api.md §1.7).
+  }
+  return ServeFromCache(req, *entry, route->kind == PackageRoute::Kind::kTarball ? route->arg : "",
+                        res);
+}
+
+http::Response RegistryApi::Handle(const http::Request& req) {
+  Ctx ctx{req, BaseUrl(req), {}};
+  auto auth = accounts_.Authenticate(req.Header("authorization"), req.remote_ip);
+  if (!auth.ok()) return ErrorResponse(auth.status());
+  ctx.auth = std::move(*auth);
+  http::Response res = Dispatch(ctx);
+  if (!ctx.auth.rejected.empty() && res.status < 400) {
+    // A dead token on a read is served anonymously, with a hint (npm/cli#8816).
+    res.Set("npm-notice", ctx.auth.rejected);
+  }
+  return res;
+}
+
+http::Response RegistryApi::Dispatch(Ctx& ctx) {
+  const http::Request& req = ctx.req;
+  const std::string& m = req.method;
+  const bool get = m == "GET" || m == "HEAD";
+  if (!StartsWith(req.path, "/-/")) {
+    if (req.path == "/" && get) {
+      http::Response r;
+      r.body = web::HomePage();
+      r.Set("content-type", "text/html; charset=utf-8");
+      return r;
+    }
+    auto route = ParsePackageRoute(req.path);
+    if (!route) return ErrorResponse(absl::NotFoundError("Not found"));
+    using K = PackageRoute::Kind;
+    switch (route->kind) {
+      case K::kPackument:
+        if (get) return GetPackument(ctx, route->name);
+        if (m == "PUT") return PutPackage(ctx, route->name, false);
+        break;
+      case K::kPackageRev:
+        if (m == "PUT") return PutPackage(ctx, route->name, true);
+        if (m == "DELETE") return DeletePackage(ctx, route->name);
+        break;
+      case K::kVersion:
+        if (get) return GetVersion(ctx, route->name, route->arg);
+        break;
+      case K::kTarball:
+        if (get) return GetTarball(ctx, route->name, route->arg);
+        break;
+      case K::kTarballRev:
+        if (m == "DELETE") return DeleteTarball(ctx, route->name, route->arg);
+        break;
+    }
+    return ErrorResponse(absl::NotFoundError("Not found"));
+  }
+
+  auto decoded = PercentDecode(req.path);
+  if (!decoded) return ErrorResponse(absl::InvalidArgumentError("malformed URL escape"));
+  const std::string& p = *decoded;
+  if (p == "/-/ping") return JsonResponse(200, json::object{});
+  if (p == "/-/whoami" && get) return Whoami(ctx);
+  if (p == "/-/v1/search" && get) return Search(ctx);
+  if (p == "/-/v1/login" && m == "POST") return StartWebLogin(ctx);
+  if (StartsWith(p, "/-/v1/done/") && get) return PollWebLogin(ctx, p.substr(11));
+  if (StartsWith(p, "/-/web/login/")) return WebLoginPage(ctx, p.substr(13));
+  if (StartsWith(p, "/-/user/org.couchdb.user:")) {
+    std::string rest = p.substr(25);
+    std::string name = rest.substr(0, rest.find('/'));
+    if (m == "PUT") return CouchLogin(ctx, name);
+    if (get) return GetCouchUser(ctx, name);
+  }
+  if (StartsWith(p, "/-/user/token/") && m == "DELETE") return Logout(ctx, p.substr(14));
+  if (p == "/-/npm/v1/user" && get) return GetProfile(ctx);
+  if (p == "/-/npm/v1/user" && m == "POST") {
+    return ErrorResponse(absl::UnimplementedError(
+        "profile changes (including two-factor authentication) are not available yet"));
+  }
+  if (p == "/-/npm/v1/tokens" && get) return ListTokens(ctx);
+  if (p == "/-/npm/v1/tokens" && m == "POST") return CreateToken(ctx);
+  if (StartsWith(p, "/-/npm/v1/tokens/token/") && m == "DELETE") {
+    return RevokeToken(ctx, p.substr(23));
+  }
+  if (StartsWith(p, "/-/package/")) return PackageSubresource(ctx, SplitSegments(p, 2));
+  if (p == "/-/_view/starredByUser" && get) return StarredByUser(ctx);
+  if (StartsWith(p, "/-/user/") && EndsWith(p, "/package") && get) {
+    return UserPackages(ctx, p.substr(8, p.size() - 8 - 8));
+  }
+  if (p == "/-/npm/v1/security/advisories/bulk" && m == "POST") {
+    // No advisory database yet: "no known advisories" is the truthful answer, and npm audit
+    // fails on anything but a JSON object (npm-registry-api.md §12.10).
+    return JsonResponse(200, json::object{});
+  }
+  return ErrorResponse(absl::NotFoundError("Not found"));
+}
+
+}  // namespace bulwark

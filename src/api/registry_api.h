@@ -1,0 +1,97 @@
+#pragma once
+// The npm registry protocol over http::Application (reference: npm-registry-api.md). Handlers
+// are grouped by endpoint family: package_handlers.cc, account_handlers.cc, misc_handlers.cc.
+// Status codes become HTTP statuses in exactly one place (ErrorResponse).
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "accounts/account_service.h"
+#include "api/packument_cache.h"
+#include "base/json.h"
+#include "bulwark/env/clock.h"
+#include "http/message.h"
+#include "packaging/package_service.h"
+
+namespace bulwark {
+
+struct ApiOptions {
+  // Base URL for tarball, login and pagination URLs, without trailing slash. Empty: built from
+  // the request's Host header (validated), so tarball URLs follow the host the client used.
+  std::string public_url;
+  std::string fallback_host = "127.0.0.1:4873";  // When a request has no usable Host.
+  uint64_t max_publish_body = 200ull << 20;  // Base64 inflates tarballs by a third.
+  uint64_t max_json_body = 1ull << 20;
+  bool allow_registration = false;  // `npm adduser` may create accounts.
+  absl::Duration cache_ttl = absl::Seconds(5);
+  size_t cache_entries = 20000;
+};
+
+class RegistryApi final : public http::Application {
+ public:
+  RegistryApi(AccountService& accounts, PackageService& packages, Clock& clock, ApiOptions options);
+
+  uint64_t BodyLimit(const http::RequestHead& head) override;
+  bool TryFast(const http::Request& request, http::Response& response) override;
+  http::Response Handle(const http::Request& request) override;
+
+  // Maps a Status to an npm-style JSON error response (logs internal errors).
+  static http::Response ErrorResponse(const absl::Status& status);
+
+ private:
+  struct Ctx {
+    const http::Request& req;
+    std::string base_url;
+    AuthResult auth;
+    const std::optional<Identity>& who() const { return auth.identity; }
+  };
+
+  http::Response Dispatch(Ctx& ctx);
+  std::string BaseUrl(const http::RequestHead& req) const;
+  // 401 unless the request carries valid credentials.
+  absl::StatusOr<Identity> RequireUser(const Ctx& ctx) const;
+  absl::StatusOr<json::object> JsonBody(const Ctx& ctx) const;
+
+  // package_handlers.cc
+  http::Response GetPackument(Ctx& ctx, const std::string& name);
+  http::Response GetVersion(Ctx& ctx, const std::string& name, const std::string& spec);
+  http::Response GetTarball(Ctx& ctx, const std::string& name, const std::string& file);
+  http::Response PutPackage(Ctx& ctx, const std::string& name, bool with_rev);
+  http::Response DeletePackage(Ctx& ctx, const std::string& name);
+  http::Response DeleteTarball(Ctx& ctx, const std::string& name, const std::string& file);
+  http::Response PackageSubresource(Ctx& ctx, const std::vector<std::string>& segs);
+  absl::StatusOr<std::shared_ptr<const CachedPackage>> LoadCached(Ctx& ctx,
+                                                                  const std::string& name);
+  std::shared_ptr<const CachedPackage> Render(const PackageRecord& p, const std::string& base_url);
+  bool ServeFromCache(const http::Request& req, const CachedPackage& entry,
+                      const std::string& file, http::Response& res) const;
+  // account_handlers.cc
+  http::Response CouchLogin(Ctx& ctx, const std::string& name);
+  http::Response GetCouchUser(Ctx& ctx, const std::string& name);
+  http::Response Logout(Ctx& ctx, const std::string& token);
+  http::Response Whoami(Ctx& ctx);
+  http::Response StartWebLogin(Ctx& ctx);
+  http::Response PollWebLogin(Ctx& ctx, const std::string& id);
+  http::Response WebLoginPage(Ctx& ctx, const std::string& id);
+  http::Response ListTokens(Ctx& ctx);
+  http::Response CreateToken(Ctx& ctx);
+  http::Response RevokeToken(Ctx& ctx, const std::string& key);
+  http::Response GetProfile(Ctx& ctx);
+  http::Response UserPackages(Ctx& ctx, const std::string& user);
+  // misc_handlers.cc
+  http::Response Search(Ctx& ctx);
+  http::Response StarredByUser(Ctx& ctx);
+
+  AccountService& accounts_;
+  PackageService& packages_;
+  Clock& clock_;
+  const ApiOptions options_;
+  PackumentCache cache_;
+};
+
+// JSON response helpers shared by the handler files.
+http::Response JsonResponse(int status, const json::value& body);
+http::Response NoStore(http::Response r);
+
+}  // namespace bulwark

@@ -1,0 +1,8 @@
+#pragma once
+// The `bulwark` command: serve, user add, fsck (see `bulwark --help`).
+
+namespace bulwark::cli {
+
+int Main(int argc, char** argv);
+
+}  // namespace bulwark::cli

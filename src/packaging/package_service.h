@@ -1,0 +1,98 @@
+#pragma once
+// Registry operations on packages: publish, and the edits npm makes by PUTting documents
+// (deprecate, star, owners, unpublish), dist-tags and access. Enforces the access policy and
+// ownership; writes blobs before metadata so a crash leaves the old or the new state.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "accounts/access_policy.h"
+#include "accounts/account_service.h"
+#include "base/json.h"
+#include "bulwark/env/blob_store.h"
+#include "bulwark/env/clock.h"
+#include "bulwark/storage/metadata_store.h"
+#include "packaging/tarball.h"
+
+namespace bulwark {
+
+enum class UnpublishPolicy {
+  kNpm,     // npm's rule: within the window after publish, or when nothing here depends on it.
+  kAlways,  // Maintainers may always unpublish.
+  kNever,   // Nobody may unpublish (deprecate instead).
+};
+
+struct RegistryOptions {
+  TarballLimits tarball;
+  UnpublishPolicy unpublish = UnpublishPolicy::kNpm;
+  absl::Duration unpublish_window = absl::Hours(72);
+  // Access of a new scoped package published without --access.
+  bool scoped_default_restricted = false;
+  size_t max_readme_bytes = 512 * 1024;
+  int max_commit_retries = 50;
+};
+
+struct PublishResult {
+  std::string name;
+  std::string version;
+  bool already_published = false;  // Identical retry of a committed publish.
+};
+
+class PackageService {
+ public:
+  PackageService(MetadataStore& store, BlobStore& blobs, Clock& clock, const AccessPolicy& policy,
+                 RegistryOptions options);
+
+  // Called with the package name after every committed change (cache invalidation).
+  void OnChange(std::function<void(const std::string&)> listener) { on_change_ = listener; }
+
+  // NotFound when absent, unpublished, or not readable by `who` (not leaking private names).
+  absl::StatusOr<PackageRecord> Read(std::string_view name, const std::optional<Identity>& who);
+  // Whether a package with these properties can be read without credentials.
+  bool PubliclyReadable(std::string_view name, bool restricted) const;
+
+  // `PUT /<name>` with attachments. `name` comes from the URL (already decoded).
+  absl::StatusOr<PublishResult> Publish(const Identity& who, std::string_view name,
+                                        const json::object& body);
+  // `PUT /<name>` or `PUT /<name>/-rev/<rev>` without attachments: deprecate, star, owners or
+  // single-version unpublish, told apart by the body (npm-registry-api.md §3.2).
+  absl::Status ApplyDocument(const Identity& who, std::string_view name, const json::object& body);
+  // `DELETE /<name>/-rev/<rev>`.
+  absl::Status UnpublishPackage(const Identity& who, std::string_view name);
+  // `DELETE /<name>/-/<file>/-rev/<rev>`: the version is already gone from the document; OK.
+  absl::Status DeleteTarball(const Identity& who, std::string_view name, std::string_view file);
+
+  absl::Status SetDistTag(const Identity& who, std::string_view name, std::string_view tag,
+                          std::string_view version);
+  absl::Status RemoveDistTag(const Identity& who, std::string_view name, std::string_view tag);
+  absl::Status SetRestricted(const Identity& who, std::string_view name, bool restricted);
+
+  absl::StatusOr<std::vector<PackageSummary>> ListReadable(const std::optional<Identity>& who);
+
+  MetadataStore& store() { return store_; }
+  BlobStore& blobs() { return blobs_; }
+
+ private:
+  using Mutation = std::function<absl::Status(PackageRecord&)>;
+  // Read-modify-commit with optimistic retries. `create` allows a package that does not exist.
+  absl::Status Mutate(std::string_view name, bool create, const Mutation& fn);
+  absl::Status CheckWrite(const PackageRecord& p, const Identity& who, PackageAction action) const;
+  absl::Status CheckUnpublishAllowed(const PackageRecord& p, const VersionRecord* v);
+  absl::StatusOr<bool> HasDependents(std::string_view name);
+  void UpdateSearchFields(PackageRecord& p) const;
+
+  MetadataStore& store_;
+  BlobStore& blobs_;
+  Clock& clock_;
+  const AccessPolicy& policy_;
+  const RegistryOptions options_;
+  std::function<void(const std::string&)> on_change_;
+};
+
+// Validates a dist-tag name: not a semver range (it would shadow versions) and URL-safe.
+absl::Status CheckTagName(std::string_view tag);
+
+}  // namespace bulwark

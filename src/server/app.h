@@ -1,0 +1,45 @@
+#pragma once
+// The composition root: builds the storage backends, services and the HTTP server from a Config.
+// Backends and engines are chosen here by name, never by static registration.
+
+#include <memory>
+
+#include "accounts/access_policy.h"
+#include "accounts/account_service.h"
+#include "api/registry_api.h"
+#include "bulwark/env/blob_store.h"
+#include "bulwark/storage/metadata_store.h"
+#include "http/server.h"
+#include "packaging/package_service.h"
+#include "server/config.h"
+
+namespace bulwark {
+
+class App {
+ public:
+  // Opens (creating) the data directory's stores. Does not listen yet.
+  static absl::StatusOr<std::unique_ptr<App>> Open(const Config& config);
+
+  absl::Status Listen();  // Binds the HTTP server; port() is known after.
+  uint16_t port() const { return server_->port(); }
+  void Run();             // Serves until Stop().
+  void Stop();
+
+  MetadataStore& store() { return *store_; }
+  BlobStore& blobs() { return *blobs_; }
+  AccountService& accounts() { return *accounts_; }
+  PackageService& packages() { return *packages_; }
+
+ private:
+  App() = default;
+  Config config_;
+  std::unique_ptr<MetadataStore> store_;
+  std::unique_ptr<BlobStore> blobs_;
+  std::unique_ptr<AccessPolicy> policy_;
+  std::unique_ptr<AccountService> accounts_;
+  std::unique_ptr<PackageService> packages_;
+  std::unique_ptr<RegistryApi> api_;
+  std::unique_ptr<http::Server> server_;
+};
+
+}  // namespace bulwark

@@ -1,0 +1,178 @@
+#include "base/strings.h"
+#include "server/config.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+
+namespace bulwark {
+namespace {
+
+// Reads a YAML scalar of type T at `key`, or leaves `out` unchanged when absent.
+template <typename T>
+absl::Status Read(const YAML::Node& node, const char* key, T& out, const std::string& path) {
+  if (!node || !node[key]) return absl::OkStatus();
+  try {
+    out = node[key].as<T>();
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(StrCat("config: ", path, key, ": ", e.what()));
+  }
+  return absl::OkStatus();
+}
+
+// Verdaccio accepts "alice bob" or [alice, bob] for principals.
+absl::StatusOr<std::vector<std::string>> Principals(const YAML::Node& n, const std::string& where) {
+  std::vector<std::string> out;
+  try {
+    if (n.IsSequence()) {
+      for (const auto& e : n) out.push_back(e.as<std::string>());
+    } else {
+      for (std::string_view s : StrSplit(n.as<std::string>(), ' ', SkipEmpty())) {
+        out.emplace_back(s);
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(StrCat("config: ", where, ": ", e.what()));
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::Status ApplyListen(Config& config, const std::string& listen) {
+  std::string host = "127.0.0.1";
+  std::string port_text = listen;
+  if (size_t colon = listen.rfind(':'); colon != std::string::npos) {
+    host = listen.substr(0, colon);
+    port_text = listen.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+      host = host.substr(1, host.size() - 2);
+    }
+  }
+  int port = 0;
+  if (!SimpleAtoi(port_text, &port) || port < 0 || port > 65535 || host.empty()) {
+    return absl::InvalidArgumentError(
+        StrCat("listen address \"", listen, "\" is not HOST:PORT"));
+  }
+  if (host == "localhost") host = "127.0.0.1";
+  config.listen = listen;
+  config.server.host = host;
+  config.server.port = static_cast<uint16_t>(port);
+  config.api.fallback_host = StrCat(host.find(':') != std::string::npos ? "[" + host + "]"
+                                                                              : host,
+                                          ":", port);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::string& base_dir) {
+  Config c;
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(StrCat("config: not valid YAML: ", e.what()));
+  }
+  if (root.IsNull()) return c;
+  if (!root.IsMap()) return absl::InvalidArgumentError("config: the top level must be a mapping");
+  static const char* kKnown[] = {"listen", "storage", "public_url", "log_level", "server",
+                                 "limits", "auth", "publish", "packages"};
+  for (const auto& kv : root) {
+    std::string key = kv.first.as<std::string>();
+    if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
+      return absl::InvalidArgumentError(StrCat("config: unknown key \"", key, "\""));
+    }
+  }
+  std::string listen = c.listen;
+  BULWARK_RETURN_IF_ERROR(Read(root, "listen", listen, ""));
+  BULWARK_RETURN_IF_ERROR(ApplyListen(c, listen));
+  BULWARK_RETURN_IF_ERROR(Read(root, "storage", c.data_dir, ""));
+  if (std::filesystem::path(c.data_dir).is_relative()) {
+    // Relative to the config file, as in Verdaccio.
+    c.data_dir = (std::filesystem::path(base_dir) / c.data_dir).lexically_normal().string();
+  }
+  BULWARK_RETURN_IF_ERROR(Read(root, "public_url", c.api.public_url, ""));
+  while (!c.api.public_url.empty() && c.api.public_url.back() == '/') c.api.public_url.pop_back();
+  BULWARK_RETURN_IF_ERROR(Read(root, "log_level", c.log_level, ""));
+
+  const YAML::Node server = root["server"];
+  BULWARK_RETURN_IF_ERROR(Read(server, "io_threads", c.server.io_threads, "server."));
+  BULWARK_RETURN_IF_ERROR(Read(server, "worker_threads", c.server.worker_threads, "server."));
+  int64_t read_timeout = c.server.read_timeout.count();
+  BULWARK_RETURN_IF_ERROR(Read(server, "read_timeout_seconds", read_timeout, "server."));
+  c.server.read_timeout = std::chrono::seconds(read_timeout);
+  if (c.server.io_threads < 1 || c.server.worker_threads < 1 || read_timeout < 1) {
+    return absl::InvalidArgumentError("config: server threads and timeouts must be positive");
+  }
+
+  const YAML::Node limits = root["limits"];
+  uint64_t body_mb = c.api.max_publish_body >> 20;
+  uint64_t unpacked_mb = c.registry.tarball.max_unpacked_bytes >> 20;
+  BULWARK_RETURN_IF_ERROR(Read(limits, "max_publish_body_mb", body_mb, "limits."));
+  BULWARK_RETURN_IF_ERROR(Read(limits, "max_unpacked_mb", unpacked_mb, "limits."));
+  BULWARK_RETURN_IF_ERROR(
+      Read(limits, "max_tarball_entries", c.registry.tarball.max_entries, "limits."));
+  c.api.max_publish_body = body_mb << 20;
+  c.registry.tarball.max_unpacked_bytes = unpacked_mb << 20;
+
+  const YAML::Node auth = root["auth"];
+  BULWARK_RETURN_IF_ERROR(Read(auth, "allow_registration", c.api.allow_registration, "auth."));
+  int64_t token_days = absl::ToInt64Hours(c.accounts.session_token_lifetime) / 24;
+  BULWARK_RETURN_IF_ERROR(Read(auth, "token_lifetime_days", token_days, "auth."));
+  if (token_days < 1) return absl::InvalidArgumentError("config: auth.token_lifetime_days < 1");
+  c.accounts.session_token_lifetime = absl::Hours(24 * token_days);
+
+  const YAML::Node publish = root["publish"];
+  std::string unpublish = "npm";
+  BULWARK_RETURN_IF_ERROR(Read(publish, "unpublish", unpublish, "publish."));
+  if (unpublish == "npm") {
+    c.registry.unpublish = UnpublishPolicy::kNpm;
+  } else if (unpublish == "always") {
+    c.registry.unpublish = UnpublishPolicy::kAlways;
+  } else if (unpublish == "never") {
+    c.registry.unpublish = UnpublishPolicy::kNever;
+  } else {
+    return absl::InvalidArgumentError("config: publish.unpublish must be npm, always or never");
+  }
+  int64_t window = absl::ToInt64Hours(c.registry.unpublish_window);
+  BULWARK_RETURN_IF_ERROR(Read(publish, "unpublish_window_hours", window, "publish."));
+  c.registry.unpublish_window = absl::Hours(window);
+  std::string scoped_access = "public";
+  BULWARK_RETURN_IF_ERROR(Read(publish, "scoped_default_access", scoped_access, "publish."));
+  if (scoped_access != "public" && scoped_access != "restricted") {
+    return absl::InvalidArgumentError(
+        "config: publish.scoped_default_access must be public or restricted");
+  }
+  c.registry.scoped_default_restricted = scoped_access == "restricted";
+
+  if (const YAML::Node packages = root["packages"]) {
+    if (!packages.IsMap()) return absl::InvalidArgumentError("config: packages must be a mapping");
+    for (const auto& kv : packages) {
+      PackageRule rule;
+      rule.pattern = kv.first.as<std::string>();
+      const std::string where = "packages." + rule.pattern;
+      for (const char* field : {"access", "publish", "unpublish"}) {
+        if (!kv.second[field]) continue;
+        BULWARK_ASSIGN_OR_RETURN(auto who, Principals(kv.second[field], where + "." + field));
+        if (std::string_view(field) == "access") rule.access = who;
+        else if (std::string_view(field) == "publish") rule.publish = who;
+        else rule.unpublish = who;
+      }
+      c.packages.push_back(std::move(rule));
+    }
+  }
+  return c;
+}
+
+absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(StrCat("cannot read config file ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string dir = std::filesystem::absolute(path).parent_path().string();
+  return ParseConfig(ss.str(), dir);
+}
+
+}  // namespace bulwark

@@ -1,0 +1,34 @@
+#pragma once
+// Bulwark's configuration: defaults that need no file, a YAML file (docs/config.md), and
+// command-line overrides, in that order.
+
+#include <string>
+#include <vector>
+
+#include "accounts/access_policy.h"
+#include "accounts/account_service.h"
+#include "api/registry_api.h"
+#include "bulwark/base/status.h"
+#include "http/server.h"
+#include "packaging/package_service.h"
+
+namespace bulwark {
+
+struct Config {
+  std::string listen = "127.0.0.1:4873";
+  std::string data_dir = "./data";
+  std::string log_level = "info";
+  http::ServerOptions server;
+  ApiOptions api;
+  AccountOptions accounts;
+  RegistryOptions registry;
+  std::vector<PackageRule> packages;  // Empty: AccessPolicy::Default().
+};
+
+// InvalidArgument naming the key and the problem for a bad file; NotFound when it is missing.
+absl::StatusOr<Config> LoadConfigFile(const std::string& path);
+absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::string& base_dir);
+// Splits "host:port" / "[v6]:port" / "port" into server options.
+absl::Status ApplyListen(Config& config, const std::string& listen);
+
+}  // namespace bulwark

@@ -1,0 +1,501 @@
+// SqliteMetadataStore: the embedded default MetadataStore. One writer connection (writes are
+// serialised in-process; BEGIN IMMEDIATE also serialises against other processes such as
+// `bulwark user add` while the server runs) and a small pool of reader connections, which WAL
+// lets run beside the writer.
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "base/strings.h"
+#include "absl/synchronization/mutex.h"
+#include "base/json.h"
+#include "bulwark/storage/metadata_store.h"
+#include "storage/sqlite/sqlite.h"
+
+namespace bulwark {
+namespace {
+
+using sqlite::Db;
+using sqlite::Stmt;
+
+constexpr int kSchemaVersion = 1;
+constexpr int kReaders = 4;
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users(
+  name TEXT PRIMARY KEY, email TEXT NOT NULL, password_hash TEXT NOT NULL,
+  admin INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, updated INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens(
+  key TEXT PRIMARY KEY, prefix TEXT NOT NULL, user TEXT NOT NULL, name TEXT NOT NULL,
+  readonly INTEGER NOT NULL, cidr TEXT NOT NULL, created INTEGER NOT NULL, expires INTEGER);
+CREATE INDEX IF NOT EXISTS tokens_by_user ON tokens(user);
+CREATE TABLE IF NOT EXISTS packages(
+  name TEXT PRIMARY KEY, rev INTEGER NOT NULL, created INTEGER NOT NULL, modified INTEGER NOT NULL,
+  restricted INTEGER NOT NULL, dist_tags TEXT NOT NULL, maintainers TEXT NOT NULL,
+  stars TEXT NOT NULL, unpublished INTEGER, readme TEXT NOT NULL, readme_filename TEXT NOT NULL,
+  description TEXT NOT NULL, keywords TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS versions(
+  package TEXT NOT NULL, version TEXT NOT NULL, manifest TEXT NOT NULL, integrity TEXT NOT NULL,
+  shasum TEXT NOT NULL, blob_key TEXT NOT NULL, size INTEGER NOT NULL, published INTEGER NOT NULL,
+  deprecated TEXT NOT NULL, unpublished INTEGER,
+  PRIMARY KEY(package, version)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS login_sessions(
+  id TEXT PRIMARY KEY, created INTEGER NOT NULL, user TEXT NOT NULL, secret TEXT NOT NULL);
+)sql";
+
+int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
+absl::Time FromMicros(int64_t v) { return absl::FromUnixMicros(v); }
+std::optional<int64_t> OptMicros(const std::optional<absl::Time>& t) {
+  if (!t) return std::nullopt;
+  return Micros(*t);
+}
+std::optional<absl::Time> OptTime(const Stmt& st, int col) {
+  if (st.IsNull(col)) return std::nullopt;
+  return FromMicros(st.Int(col));
+}
+
+std::string StringsToJson(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return ToJson(a);
+}
+absl::StatusOr<std::vector<std::string>> StringsFromJson(const std::string& text) {
+  BULWARK_ASSIGN_OR_RETURN(json::value v, ParseJson(text));
+  std::vector<std::string> out;
+  if (!v.is_array()) return absl::InternalError("corrupt row: expected a JSON array");
+  for (const auto& e : v.get_array()) {
+    if (!e.is_string()) return absl::InternalError("corrupt row: expected strings");
+    out.emplace_back(e.get_string());
+  }
+  return out;
+}
+std::string MapToJson(const std::map<std::string, std::string>& m) {
+  json::object o;
+  for (const auto& [k, v] : m) o[k] = v;
+  return ToJson(o);
+}
+absl::StatusOr<std::map<std::string, std::string>> MapFromJson(const std::string& text) {
+  BULWARK_ASSIGN_OR_RETURN(json::value v, ParseJson(text));
+  if (!v.is_object()) return absl::InternalError("corrupt row: expected a JSON object");
+  std::map<std::string, std::string> out;
+  for (const auto& [k, e] : v.get_object()) {
+    if (!e.is_string()) return absl::InternalError("corrupt row: expected string values");
+    out.emplace(std::string(k), std::string(e.get_string()));
+  }
+  return out;
+}
+
+UserRecord ReadUser(const Stmt& st) {
+  UserRecord u;
+  u.name = st.Text(0);
+  u.email = st.Text(1);
+  u.password_hash = st.Text(2);
+  u.admin = st.Int(3) != 0;
+  u.created = FromMicros(st.Int(4));
+  u.updated = FromMicros(st.Int(5));
+  return u;
+}
+
+absl::StatusOr<TokenRecord> ReadToken(const Stmt& st) {
+  TokenRecord t;
+  t.key = st.Text(0);
+  t.prefix = st.Text(1);
+  t.user = st.Text(2);
+  t.name = st.Text(3);
+  t.readonly = st.Int(4) != 0;
+  BULWARK_ASSIGN_OR_RETURN(t.cidr_whitelist, StringsFromJson(st.Text(5)));
+  t.created = FromMicros(st.Int(6));
+  t.expires = OptTime(st, 7);
+  return t;
+}
+
+// A connection and the lock that guards it.
+struct Conn {
+  explicit Conn(Db d) : db(std::move(d)) {}
+  absl::Mutex mu;
+  Db db;
+};
+
+class SqliteMetadataStore final : public MetadataStore {
+ public:
+  SqliteMetadataStore(std::unique_ptr<Conn> writer, std::vector<std::unique_ptr<Conn>> readers)
+      : writer_(std::move(writer)), readers_(std::move(readers)) {}
+
+  absl::Status CreateUser(const UserRecord& u) override {
+    absl::MutexLock l(&writer_->mu);
+    BULWARK_ASSIGN_OR_RETURN(
+        Stmt st, writer_->db.Prepare("INSERT INTO users(name,email,password_hash,admin,created,"
+                                     "updated) VALUES(?,?,?,?,?,?)"));
+    st.Bind(1, u.name).Bind(2, u.email).Bind(3, u.password_hash).Bind(4, int64_t{u.admin});
+    st.Bind(5, Micros(u.created)).Bind(6, Micros(u.updated));
+    absl::Status s = st.Run();
+    if (absl::IsAlreadyExists(s)) return absl::AlreadyExistsError("user already exists");
+    return s;
+  }
+
+  absl::StatusOr<UserRecord> GetUser(std::string_view name) override {
+    return WithReader([&](Db& db) -> absl::StatusOr<UserRecord> {
+      BULWARK_ASSIGN_OR_RETURN(Stmt st, db.Prepare("SELECT name,email,password_hash,admin,created,"
+                                                   "updated FROM users WHERE name=?"));
+      st.Bind(1, name);
+      BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return absl::NotFoundError("user not found");
+      return ReadUser(st);
+    });
+  }
+
+  absl::Status UpdateUser(const UserRecord& u) override {
+    absl::MutexLock l(&writer_->mu);
+    BULWARK_ASSIGN_OR_RETURN(Stmt st, writer_->db.Prepare(
+                                          "UPDATE users SET email=?,password_hash=?,admin=?,"
+                                          "updated=? WHERE name=?"));
+    st.Bind(1, u.email).Bind(2, u.password_hash).Bind(3, int64_t{u.admin});
+    st.Bind(4, Micros(u.updated)).Bind(5, u.name);
+    BULWARK_RETURN_IF_ERROR(st.Run());
+    if (sqlite3_changes(writer_->db.raw()) == 0) return absl::NotFoundError("user not found");
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<UserRecord>> ListUsers() override {
+    return WithReader([&](Db& db) -> absl::StatusOr<std::vector<UserRecord>> {
+      BULWARK_ASSIGN_OR_RETURN(Stmt st, db.Prepare("SELECT name,email,password_hash,admin,created,"
+                                                   "updated FROM users ORDER BY name"));
+      std::vector<UserRecord> out;
+      while (true) {
+        BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        out.push_back(ReadUser(st));
+      }
+      return out;
+    });
+  }
+
+  absl::Status CreateToken(const TokenRecord& t) override {
+    absl::MutexLock l(&writer_->mu);
+    BULWARK_ASSIGN_OR_RETURN(
+        Stmt st, writer_->db.Prepare("INSERT INTO tokens(key,prefix,user,name,readonly,cidr,"
+                                     "created,expires) VALUES(?,?,?,?,?,?,?,?)"));
+    st.Bind(1, t.key).Bind(2, t.prefix).Bind(3, t.user).Bind(4, t.name);
+    st.Bind(5, int64_t{t.readonly}).Bind(6, StringsToJson(t.cidr_whitelist));
+    st.Bind(7, Micros(t.created)).BindOpt(8, OptMicros(t.expires));
+    return st.Run();
+  }
+
+  absl::StatusOr<TokenRecord> GetToken(std::string_view key) override {
+    return WithReader([&](Db& db) -> absl::StatusOr<TokenRecord> {
+      BULWARK_ASSIGN_OR_RETURN(Stmt st, db.Prepare("SELECT key,prefix,user,name,readonly,cidr,"
+                                                   "created,expires FROM tokens WHERE key=?"));
+      st.Bind(1, key);
+      BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return absl::NotFoundError("token not found");
+      return ReadToken(st);
+    });
+  }
+
+  absl::StatusOr<std::vector<TokenRecord>> ListTokens(std::string_view user) override {
+    return WithReader([&](Db& db) -> absl::StatusOr<std::vector<TokenRecord>> {
+      BULWARK_ASSIGN_OR_RETURN(
+          Stmt st, db.Prepare("SELECT key,prefix,user,name,readonly,cidr,created,expires FROM "
+                              "tokens WHERE user=? ORDER BY created, key"));
+      st.Bind(1, user);
+      std::vector<TokenRecord> out;
+      while (true) {
+        BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        BULWARK_ASSIGN_OR_RETURN(TokenRecord t, ReadToken(st));
+        out.push_back(std::move(t));
+      }
+      return out;
+    });
+  }
+
+  absl::Status DeleteToken(std::string_view key) override {
+    absl::MutexLock l(&writer_->mu);
+    BULWARK_ASSIGN_OR_RETURN(Stmt st, writer_->db.Prepare("DELETE FROM tokens WHERE key=?"));
+    st.Bind(1, key);
+    return st.Run();
+  }
+
+  absl::StatusOr<PackageRecord> GetPackage(std::string_view name) override {
+    return WithReader([&](Db& db) { return ReadPackage(db, name); });
+  }
+
+  absl::StatusOr<int64_t> GetPackageRev(std::string_view name) override {
+    return WithReader([&](Db& db) -> absl::StatusOr<int64_t> {
+      BULWARK_ASSIGN_OR_RETURN(Stmt st, db.Prepare("SELECT rev FROM packages WHERE name=?"));
+      st.Bind(1, name);
+      BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
+      return row ? st.Int(0) : int64_t{0};
+    });
+  }
+
+  absl::Status CommitPackage(const PackageRecord& next, int64_t expected_rev) override {
+    absl::MutexLock l(&writer_->mu);
+    Db& db = writer_->db;
+    BULWARK_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    absl::Status s = CommitLocked(db, next, expected_rev);
+    if (s.ok()) s = db.Exec("COMMIT");
+    if (!s.ok()) db.Exec("ROLLBACK").IgnoreError();
+    return s;
+  }
+
+  absl::StatusOr<std::vector<PackageSummary>> ListPackages() override {
+    return WithReader([&](Db& db) -> absl::StatusOr<std::vector<PackageSummary>> {
+      BULWARK_ASSIGN_OR_RETURN(
+          Stmt st, db.Prepare("SELECT name,rev,dist_tags,description,keywords,maintainers,"
+                              "modified,restricted FROM packages WHERE unpublished IS NULL "
+                              "ORDER BY name"));
+      std::vector<PackageSummary> out;
+      while (true) {
+        BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        PackageSummary p;
+        p.name = st.Text(0);
+        p.rev = st.Int(1);
+        BULWARK_ASSIGN_OR_RETURN(auto tags, MapFromJson(st.Text(2)));
+        if (auto it = tags.find("latest"); it != tags.end()) p.latest = it->second;
+        p.description = st.Text(3);
+        BULWARK_ASSIGN_OR_RETURN(p.keywords, StringsFromJson(st.Text(4)));
+        BULWARK_ASSIGN_OR_RETURN(p.maintainers, StringsFromJson(st.Text(5)));
+        p.modified = FromMicros(st.Int(6));
+        p.restricted = st.Int(7) != 0;
+        out.push_back(std::move(p));
+      }
+      return out;
+    });
+  }
+
+  absl::Status CreateLoginSession(const LoginSession& s) override {
+    absl::MutexLock l(&writer_->mu);
+    BULWARK_ASSIGN_OR_RETURN(Stmt st, writer_->db.Prepare(
+                                          "INSERT INTO login_sessions(id,created,user,secret) "
+                                          "VALUES(?,?,?,?)"));
+    st.Bind(1, s.id).Bind(2, Micros(s.created)).Bind(3, s.user).Bind(4, s.secret);
+    return st.Run();
+  }
+
+  absl::StatusOr<LoginSession> GetLoginSession(std::string_view id) override {
+    return WithReader([&](Db& db) -> absl::StatusOr<LoginSession> {
+      BULWARK_ASSIGN_OR_RETURN(
+          Stmt st, db.Prepare("SELECT id,created,user,secret FROM login_sessions WHERE id=?"));
+      st.Bind(1, id);
+      BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return absl::NotFoundError("login session not found");
+      LoginSession s;
+      s.id = st.Text(0);
+      s.created = FromMicros(st.Int(1));
+      s.user = st.Text(2);
+      s.secret = st.Text(3);
+      return s;
+    });
+  }
+
+  absl::Status UpdateLoginSession(const LoginSession& s) override {
+    absl::MutexLock l(&writer_->mu);
+    BULWARK_ASSIGN_OR_RETURN(
+        Stmt st, writer_->db.Prepare("UPDATE login_sessions SET user=?, secret=? WHERE id=?"));
+    st.Bind(1, s.user).Bind(2, s.secret).Bind(3, s.id);
+    BULWARK_RETURN_IF_ERROR(st.Run());
+    if (sqlite3_changes(writer_->db.raw()) == 0) {
+      return absl::NotFoundError("login session not found");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status DeleteLoginSession(std::string_view id) override {
+    absl::MutexLock l(&writer_->mu);
+    BULWARK_ASSIGN_OR_RETURN(Stmt st,
+                             writer_->db.Prepare("DELETE FROM login_sessions WHERE id=?"));
+    st.Bind(1, id);
+    return st.Run();
+  }
+
+  absl::Status ExpireLoginSessions(absl::Time cutoff) override {
+    absl::MutexLock l(&writer_->mu);
+    BULWARK_ASSIGN_OR_RETURN(Stmt st,
+                             writer_->db.Prepare("DELETE FROM login_sessions WHERE created<?"));
+    st.Bind(1, Micros(cutoff));
+    return st.Run();
+  }
+
+ private:
+  template <typename F>
+  auto WithReader(F&& f) -> decltype(f(std::declval<Db&>())) {
+    // Try each reader without blocking, then wait on one chosen round-robin.
+    for (auto& c : readers_) {
+      if (c->mu.TryLock()) {
+        auto r = f(c->db);
+        c->mu.Unlock();
+        return r;
+      }
+    }
+    Conn& c = *readers_[next_reader_.fetch_add(1) % readers_.size()];
+    absl::MutexLock l(&c.mu);
+    return f(c.db);
+  }
+
+  static absl::StatusOr<PackageRecord> ReadPackage(Db& db, std::string_view name) {
+    BULWARK_ASSIGN_OR_RETURN(
+        Stmt st, db.Prepare("SELECT name,rev,created,modified,restricted,dist_tags,maintainers,"
+                            "stars,unpublished,readme,readme_filename,description,keywords "
+                            "FROM packages WHERE name=?"));
+    st.Bind(1, name);
+    BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return absl::NotFoundError("package not found");
+    PackageRecord p;
+    p.name = st.Text(0);
+    p.rev = st.Int(1);
+    p.created = FromMicros(st.Int(2));
+    p.modified = FromMicros(st.Int(3));
+    p.restricted = st.Int(4) != 0;
+    BULWARK_ASSIGN_OR_RETURN(p.dist_tags, MapFromJson(st.Text(5)));
+    BULWARK_ASSIGN_OR_RETURN(p.maintainers, StringsFromJson(st.Text(6)));
+    BULWARK_ASSIGN_OR_RETURN(auto stars, StringsFromJson(st.Text(7)));
+    p.stars.insert(stars.begin(), stars.end());
+    p.unpublished = OptTime(st, 8);
+    p.readme = st.Text(9);
+    p.readme_filename = st.Text(10);
+    p.description = st.Text(11);
+    BULWARK_ASSIGN_OR_RETURN(p.keywords, StringsFromJson(st.Text(12)));
+
+    BULWARK_ASSIGN_OR_RETURN(
+        Stmt vs, db.Prepare("SELECT version,manifest,integrity,shasum,blob_key,size,published,"
+                            "deprecated,unpublished FROM versions WHERE package=?"));
+    vs.Bind(1, name);
+    while (true) {
+      BULWARK_ASSIGN_OR_RETURN(bool vrow, vs.Step());
+      if (!vrow) break;
+      VersionRecord v;
+      v.version = vs.Text(0);
+      v.manifest_json = vs.Text(1);
+      v.integrity = vs.Text(2);
+      v.shasum = vs.Text(3);
+      v.blob_key = vs.Text(4);
+      v.size = static_cast<uint64_t>(vs.Int(5));
+      v.published = FromMicros(vs.Int(6));
+      v.deprecated = vs.Text(7);
+      v.unpublished = OptTime(vs, 8);
+      p.versions.emplace(v.version, std::move(v));
+    }
+    return p;
+  }
+
+  static absl::Status CommitLocked(Db& db, const PackageRecord& next, int64_t expected_rev) {
+    // Optimistic concurrency: the caller read `expected_rev`; anything else means a concurrent
+    // writer got there first and the caller must re-read and re-apply its change.
+    int64_t stored_rev = 0;
+    {
+      BULWARK_ASSIGN_OR_RETURN(Stmt st, db.Prepare("SELECT rev FROM packages WHERE name=?"));
+      st.Bind(1, next.name);
+      BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (row) stored_rev = st.Int(0);
+    }
+    if (stored_rev != expected_rev) {
+      return absl::AbortedError(StrCat("package ", next.name, " changed concurrently"));
+    }
+    {
+      BULWARK_ASSIGN_OR_RETURN(
+          Stmt st,
+          db.Prepare("INSERT OR REPLACE INTO packages(name,rev,created,modified,restricted,"
+                     "dist_tags,maintainers,stars,unpublished,readme,readme_filename,description,"
+                     "keywords) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+      st.Bind(1, next.name).Bind(2, expected_rev + 1).Bind(3, Micros(next.created));
+      st.Bind(4, Micros(next.modified)).Bind(5, int64_t{next.restricted});
+      st.Bind(6, MapToJson(next.dist_tags)).Bind(7, StringsToJson(next.maintainers));
+      st.Bind(8, StringsToJson({next.stars.begin(), next.stars.end()}));
+      st.BindOpt(9, OptMicros(next.unpublished)).Bind(10, next.readme);
+      st.Bind(11, next.readme_filename).Bind(12, next.description);
+      st.Bind(13, StringsToJson(next.keywords));
+      BULWARK_RETURN_IF_ERROR(st.Run());
+    }
+    // Manifests are immutable once written; only deprecation and unpublish marks change. Write
+    // new rows and changed marks, so a package with thousands of versions commits cheaply.
+    std::map<std::string, std::pair<std::string, std::optional<int64_t>>> stored;
+    {
+      BULWARK_ASSIGN_OR_RETURN(
+          Stmt st, db.Prepare("SELECT version,deprecated,unpublished FROM versions WHERE package=?"));
+      st.Bind(1, next.name);
+      while (true) {
+        BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        std::optional<int64_t> un;
+        if (!st.IsNull(2)) un = st.Int(2);
+        stored.emplace(st.Text(0), std::make_pair(st.Text(1), un));
+      }
+    }
+    for (const auto& [ver, v] : next.versions) {
+      auto it = stored.find(ver);
+      if (it == stored.end()) {
+        BULWARK_ASSIGN_OR_RETURN(
+            Stmt st, db.Prepare("INSERT INTO versions(package,version,manifest,integrity,shasum,"
+                                "blob_key,size,published,deprecated,unpublished) "
+                                "VALUES(?,?,?,?,?,?,?,?,?,?)"));
+        st.Bind(1, next.name).Bind(2, ver).Bind(3, v.manifest_json).Bind(4, v.integrity);
+        st.Bind(5, v.shasum).Bind(6, v.blob_key).Bind(7, static_cast<int64_t>(v.size));
+        st.Bind(8, Micros(v.published)).Bind(9, v.deprecated).BindOpt(10, OptMicros(v.unpublished));
+        BULWARK_RETURN_IF_ERROR(st.Run());
+      } else if (it->second.first != v.deprecated || it->second.second != OptMicros(v.unpublished)) {
+        BULWARK_ASSIGN_OR_RETURN(
+            Stmt st, db.Prepare("UPDATE versions SET deprecated=?, unpublished=? WHERE package=? "
+                                "AND version=?"));
+        st.Bind(1, v.deprecated).BindOpt(2, OptMicros(v.unpublished)).Bind(3, next.name);
+        st.Bind(4, ver);
+        BULWARK_RETURN_IF_ERROR(st.Run());
+      }
+    }
+    // Version rows are never deleted: an unpublished number stays reserved.
+    for (const auto& [ver, _] : stored) {
+      if (!next.versions.count(ver)) {
+        return absl::InternalError("commit would drop version row " + ver);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  std::unique_ptr<Conn> writer_;
+  std::vector<std::unique_ptr<Conn>> readers_;
+  std::atomic<size_t> next_reader_{0};
+};
+
+absl::Status Migrate(Db& db) {
+  BULWARK_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  absl::Status s = db.Exec(kSchema);
+  if (s.ok()) {
+    auto st = db.Prepare("SELECT value FROM meta WHERE key='schema_version'");
+    if (!st.ok()) {
+      s = st.status();
+    } else {
+      auto row = st->Step();
+      if (!row.ok()) {
+        s = row.status();
+      } else if (*row && st->Text(0) != std::to_string(kSchemaVersion)) {
+        s = absl::FailedPreconditionError("database schema version " + st->Text(0) +
+                                          " is not supported by this build");
+      } else if (!*row) {
+        auto ins = db.Prepare("INSERT INTO meta(key,value) VALUES('schema_version',?)");
+        s = ins.ok() ? ins->Bind(1, std::to_string(kSchemaVersion)).Run() : ins.status();
+      }
+    }
+  }
+  if (s.ok()) return db.Exec("COMMIT");
+  db.Exec("ROLLBACK").IgnoreError();
+  return s;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<MetadataStore>> NewSqliteMetadataStore(const std::string& path) {
+  BULWARK_ASSIGN_OR_RETURN(Db writer, Db::Open(path));
+  BULWARK_RETURN_IF_ERROR(Migrate(writer));
+  std::vector<std::unique_ptr<Conn>> readers;
+  for (int i = 0; i < kReaders; ++i) {
+    BULWARK_ASSIGN_OR_RETURN(Db r, Db::Open(path));
+    readers.push_back(std::make_unique<Conn>(std::move(r)));
+  }
+  return std::make_unique<SqliteMetadataStore>(std::make_unique<Conn>(std::move(writer)),
+                                               std::move(readers));
+}
+
+}  // namespace bulwark
