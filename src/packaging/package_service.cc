@@ -180,8 +180,11 @@ void PackageService::UpdateSearchFields(PackageRecord& p) const {
   }
 }
 
-absl::StatusOr<PublishResult> PackageService::Publish(const Identity& who, std::string_view name,
-                                                      const json::object& body) {
+absl::StatusOr<PublishDocument> DecodePublishDocument(std::string_view name,
+                                                     const json::object& body,
+                                                     const TarballLimits& limits,
+                                                     size_t max_readme_bytes) {
+  PublishDocument doc;
   // --- The request document (npm-registry-api.md §3.1, step 4).
   auto body_name = GetString(body, "name");
   if (!body_name || *body_name != name) {
@@ -268,7 +271,7 @@ absl::StatusOr<PublishResult> PackageService::Publish(const Identity& who, std::
   BULWARK_RETURN_IF_ERROR(CheckIntegrity(*dist, *tarball));
 
   // --- The tarball's own package.json is the truth (manifest confusion).
-  BULWARK_ASSIGN_OR_RETURN(TarballContents contents, ReadTarball(*tarball, options_.tarball));
+  BULWARK_ASSIGN_OR_RETURN(TarballContents contents, ReadTarball(*tarball, limits));
   auto pkg = ParseJson(contents.package_json);
   if (!pkg.ok() || !pkg->is_object()) {
     return absl::InvalidArgumentError("the tarball's package.json is not a JSON object");
@@ -286,17 +289,38 @@ absl::StatusOr<PublishResult> PackageService::Publish(const Identity& who, std::
   }
   stored.erase("readme");
   stored["_id"] = StrCat(name, "@", version);
-  std::string email;
-  if (auto u = store_.GetUser(who.user); u.ok()) email = u->email;
-  stored["_npmUser"] = json::object{{"name", who.user}, {"email", email}};
   stored["_hasShrinkwrap"] = contents.has_shrinkwrap;
   stored["dist"] = json::object{{"fileCount", contents.files.size()},
                                 {"unpackedSize", contents.unpacked_size}};
   std::string readme;
   if (auto r = GetString(manifest, "readme")) {
-    readme = std::string(r->substr(0, options_.max_readme_bytes));
+    readme = std::string(r->substr(0, max_readme_bytes));
   }
   std::string readme_filename(GetString(manifest, "readmeFilename").value_or(""));
+  doc.version = version;
+  doc.tags = std::move(tags);
+  doc.restricted = restricted;
+  doc.tarball = std::move(*tarball);
+  doc.manifest = std::move(stored);
+  doc.readme = std::move(readme);
+  doc.readme_filename = std::move(readme_filename);
+  return doc;
+}
+
+absl::StatusOr<PublishResult> PackageService::Publish(const Identity& who, std::string_view name,
+                                                      const json::object& body) {
+  BULWARK_ASSIGN_OR_RETURN(PublishDocument doc, DecodePublishDocument(name, body, options_.tarball,
+                                                                       options_.max_readme_bytes));
+  const std::string& version = doc.version;
+  const auto& tags = doc.tags;
+  const std::optional<bool>& restricted = doc.restricted;
+  const std::string& readme = doc.readme;
+  const std::string& readme_filename = doc.readme_filename;
+  json::object& stored = doc.manifest;
+  const std::string* tarball = &doc.tarball;
+  std::string email;
+  if (auto u = store_.GetUser(who.user); u.ok()) email = u->email;
+  stored["_npmUser"] = json::object{{"name", who.user}, {"email", email}};
 
   VersionRecord vr;
   vr.version = version;

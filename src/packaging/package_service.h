@@ -4,6 +4,7 @@
 // ownership; writes blobs before metadata so a crash leaves the old or the new state.
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +41,25 @@ struct PublishResult {
   std::string version;
   bool already_published = false;  // Identical retry of a committed publish.
 };
+
+// A publish request decoded and verified (npm-registry-api.md §3.1 step 4): names agree, one
+// canonical semver version, tags valid, exactly one tarball attachment whose bytes match
+// dist.integrity/shasum, a readable tarball, and a manifest that agrees with the tarball's
+// package.json. Pure: no storage, no clock.
+struct PublishDocument {
+  std::string version;
+  std::map<std::string, std::string> tags;
+  std::optional<bool> restricted;  // From `access`; unset when the client sent null.
+  std::string tarball;             // Decoded bytes.
+  json::object manifest;           // The stored manifest (from the tarball's package.json).
+  std::string readme;
+  std::string readme_filename;
+};
+
+absl::StatusOr<PublishDocument> DecodePublishDocument(std::string_view name,
+                                                     const json::object& body,
+                                                     const TarballLimits& limits,
+                                                     size_t max_readme_bytes);
 
 class PackageService {
  public:

@@ -61,8 +61,15 @@ std::string StringsToJson(const std::vector<std::string>& v) {
   for (const auto& s : v) a.emplace_back(s);
   return ToJson(a);
 }
+// Rows hold JSON we wrote; anything unparsable is corruption (Internal), not bad input.
+absl::StatusOr<json::value> ParseRowJson(const std::string& text) {
+  auto v = ParseJson(text);
+  if (!v.ok()) return absl::InternalError("corrupt row: " + std::string(v.status().message()));
+  return v;
+}
+
 absl::StatusOr<std::vector<std::string>> StringsFromJson(const std::string& text) {
-  BULWARK_ASSIGN_OR_RETURN(json::value v, ParseJson(text));
+  BULWARK_ASSIGN_OR_RETURN(json::value v, ParseRowJson(text));
   std::vector<std::string> out;
   if (!v.is_array()) return absl::InternalError("corrupt row: expected a JSON array");
   for (const auto& e : v.get_array()) {
@@ -77,7 +84,7 @@ std::string MapToJson(const std::map<std::string, std::string>& m) {
   return ToJson(o);
 }
 absl::StatusOr<std::map<std::string, std::string>> MapFromJson(const std::string& text) {
-  BULWARK_ASSIGN_OR_RETURN(json::value v, ParseJson(text));
+  BULWARK_ASSIGN_OR_RETURN(json::value v, ParseRowJson(text));
   if (!v.is_object()) return absl::InternalError("corrupt row: expected a JSON object");
   std::map<std::string, std::string> out;
   for (const auto& [k, e] : v.get_object()) {

@@ -1,0 +1,165 @@
+#pragma once
+// The MetadataStore conformance suite. Each backend's test includes this header once and
+// instantiates it:
+//   INSTANTIATE_TEST_SUITE_P(Sqlite, MetadataStoreConformance, ::testing::Values(&MakeSqlite));
+// where MakeSqlite(dir) returns a fresh, empty store.
+
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "bulwark/storage/metadata_store.h"
+#include "testing/fakes.h"
+
+namespace bulwark::testing {
+
+using StoreFactory = std::unique_ptr<MetadataStore> (*)(const std::string& dir);
+
+class MetadataStoreConformance : public ::testing::TestWithParam<StoreFactory> {
+ protected:
+  void SetUp() override { store_ = GetParam()(dir_.path()); }
+  TempDir dir_;
+  std::unique_ptr<MetadataStore> store_;
+};
+
+inline UserRecord MakeUser(const std::string& name) {
+  UserRecord u;
+  u.name = name;
+  u.email = name + "@example.com";
+  u.password_hash = "$argon2id$fake";
+  u.created = u.updated = absl::FromUnixSeconds(1000);
+  return u;
+}
+
+inline PackageRecord MakePackage(const std::string& name, const std::vector<std::string>& versions) {
+  PackageRecord p;
+  p.name = name;
+  p.created = p.modified = absl::FromUnixSeconds(2000);
+  p.maintainers = {"alice"};
+  for (const auto& v : versions) {
+    VersionRecord r;
+    r.version = v;
+    r.manifest_json = "{\"name\":\"" + name + "\",\"version\":\"" + v + "\"}";
+    r.integrity = "sha512-x" + v;
+    r.shasum = "abc";
+    r.blob_key = std::string(128, 'a');
+    r.size = 10;
+    r.published = absl::FromUnixSeconds(2000);
+    p.versions[v] = r;
+    p.dist_tags["latest"] = v;
+  }
+  return p;
+}
+
+TEST_P(MetadataStoreConformance, UsersRoundTripAndConflict) {
+  ASSERT_TRUE(store_->CreateUser(MakeUser("alice")).ok());
+  EXPECT_EQ(store_->CreateUser(MakeUser("alice")).code(), absl::StatusCode::kAlreadyExists);
+  auto u = store_->GetUser("alice");
+  ASSERT_TRUE(u.ok());
+  EXPECT_EQ(u->email, "alice@example.com");
+  EXPECT_EQ(u->created, absl::FromUnixSeconds(1000));
+  EXPECT_EQ(store_->GetUser("bob").status().code(), absl::StatusCode::kNotFound);
+  UserRecord changed = *u;
+  changed.email = "new@example.com";
+  ASSERT_TRUE(store_->UpdateUser(changed).ok());
+  EXPECT_EQ(store_->GetUser("alice")->email, "new@example.com");
+  EXPECT_EQ(store_->UpdateUser(MakeUser("nobody")).code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(MetadataStoreConformance, TokensByKeyAndUser) {
+  TokenRecord t;
+  t.key = "k1";
+  t.prefix = "bwk_1";
+  t.user = "alice";
+  t.cidr_whitelist = {"10.0.0.0/8"};
+  t.created = absl::FromUnixSeconds(5);
+  t.expires = absl::FromUnixSeconds(50);
+  ASSERT_TRUE(store_->CreateToken(t).ok());
+  auto got = store_->GetToken("k1");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->cidr_whitelist, std::vector<std::string>{"10.0.0.0/8"});
+  EXPECT_EQ(got->expires, absl::FromUnixSeconds(50));
+  EXPECT_EQ(store_->ListTokens("alice")->size(), 1u);
+  EXPECT_EQ(store_->ListTokens("bob")->size(), 0u);
+  ASSERT_TRUE(store_->DeleteToken("k1").ok());
+  EXPECT_EQ(store_->GetToken("k1").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(store_->DeleteToken("k1").ok());
+}
+
+TEST_P(MetadataStoreConformance, PackageCommitIsOptimistic) {
+  PackageRecord p = MakePackage("demo", {"1.0.0"});
+  EXPECT_EQ(store_->GetPackageRev("demo").value(), 0);
+  ASSERT_TRUE(store_->CommitPackage(p, 0).ok());
+  EXPECT_EQ(store_->CommitPackage(p, 0).code(), absl::StatusCode::kAborted);
+  auto got = store_->GetPackage("demo");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->rev, 1);
+  EXPECT_EQ(got->versions.size(), 1u);
+  EXPECT_EQ(got->dist_tags.at("latest"), "1.0.0");
+  got->versions["1.0.0"].deprecated = "old";
+  got->versions["1.1.0"] = MakePackage("demo", {"1.1.0"}).versions["1.1.0"];
+  ASSERT_TRUE(store_->CommitPackage(*got, 1).ok());
+  auto again = store_->GetPackage("demo");
+  EXPECT_EQ(again->rev, 2);
+  EXPECT_EQ(again->versions.at("1.0.0").deprecated, "old");
+  EXPECT_EQ(again->versions.size(), 2u);
+  EXPECT_EQ(store_->GetPackageRev("demo").value(), 2);
+}
+
+TEST_P(MetadataStoreConformance, VersionRowsAreNeverDropped) {
+  ASSERT_TRUE(store_->CommitPackage(MakePackage("demo", {"1.0.0", "2.0.0"}), 0).ok());
+  PackageRecord p = *store_->GetPackage("demo");
+  p.versions.erase("1.0.0");
+  EXPECT_EQ(store_->CommitPackage(p, 1).code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(store_->GetPackage("demo")->versions.size(), 2u);  // Rolled back.
+  EXPECT_EQ(store_->GetPackageRev("demo").value(), 1);
+}
+
+TEST_P(MetadataStoreConformance, ListPackagesSkipsUnpublished) {
+  ASSERT_TRUE(store_->CommitPackage(MakePackage("a", {"1.0.0"}), 0).ok());
+  PackageRecord b = MakePackage("b", {"1.0.0"});
+  b.unpublished = absl::FromUnixSeconds(3000);
+  ASSERT_TRUE(store_->CommitPackage(b, 0).ok());
+  auto list = store_->ListPackages();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].name, "a");
+  EXPECT_EQ((*list)[0].latest, "1.0.0");
+  EXPECT_TRUE(store_->GetPackage("b")->unpublished.has_value());
+}
+
+TEST_P(MetadataStoreConformance, ConcurrentCommitsExactlyOneWinsPerRevision) {
+  ASSERT_TRUE(store_->CommitPackage(MakePackage("demo", {"1.0.0"}), 0).ok());
+  constexpr int kThreads = 8;
+  std::vector<std::thread> threads;
+  std::atomic<int> wins{0}, aborted{0};
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      PackageRecord p = *store_->GetPackage("demo");
+      p.dist_tags["t" + std::to_string(i)] = "1.0.0";
+      absl::Status s = store_->CommitPackage(p, 1);
+      if (s.ok()) ++wins;
+      else if (absl::IsAborted(s)) ++aborted;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wins.load(), 1);
+  EXPECT_EQ(aborted.load(), kThreads - 1);
+}
+
+TEST_P(MetadataStoreConformance, LoginSessions) {
+  LoginSession s;
+  s.id = "abc";
+  s.created = absl::FromUnixSeconds(100);
+  ASSERT_TRUE(store_->CreateLoginSession(s).ok());
+  s.user = "alice";
+  s.secret = "bwk_x";
+  ASSERT_TRUE(store_->UpdateLoginSession(s).ok());
+  EXPECT_EQ(store_->GetLoginSession("abc")->secret, "bwk_x");
+  ASSERT_TRUE(store_->ExpireLoginSessions(absl::FromUnixSeconds(200)).ok());
+  EXPECT_EQ(store_->GetLoginSession("abc").status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace bulwark::testing
