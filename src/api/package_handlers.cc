@@ -46,6 +46,7 @@ double QValue(std::string_view accept, std::string_view type) {
 // Abbreviated iff the corgi type is acceptable at least as much as application/json
 // (npm-registry-api.md §2.1); never for ?write=true.
 bool WantsCorgi(const http::RequestHead& req) {
+  if (QueryParam(req.query, "write")) return false;
   std::string_view accept = req.Header("accept");
   double corgi = QValue(accept, "application/vnd.npm.install-v1+json");
   return corgi > 0 && corgi >= QValue(accept, "application/json");

@@ -108,6 +108,8 @@ bool RegistryApi::TryFast(const http::Request& req, http::Response& res) {
   if ((req.method != "GET" && req.method != "HEAD") || StartsWith(req.path, "/-/")) {
     return false;
   }
+  // Credentials are checked on the worker pool (a dead token earns an npm-notice there).
+  if (!req.Header("authorization").empty()) return false;
   auto route = ParsePackageRoute(req.path);
   if (!route || (route->kind != PackageRoute::Kind::kPackument &&
                  route->kind != PackageRoute::Kind::kTarball)) {

@@ -67,8 +67,8 @@ class Range {
   std::vector<std::vector<Comparator>> sets_;
   Options opts_;
   friend class RangeParser;
-  friend std::optional<std::string> MaxSatisfying(const std::vector<std::string>&,
-                                                  std::string_view, Options);
+  friend std::optional<std::string> MaxSatisfying(const std::vector<std::string>&, std::string_view,
+                                                  Options);
 };
 
 // semver.validRange(): normalised range string or nullopt.

@@ -3,6 +3,7 @@
 // the application for this route's body limit, then reads the body.
 
 #include <atomic>
+#include <limits>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -145,7 +146,9 @@ class BeastServer final : public Server {
     for (uint32_t served = 0; served < options_.max_requests_per_connection; ++served) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(options_.header_limit);
-      parser.body_limit(0);
+      // The real limit is chosen per route once the head is known; Beast would otherwise
+      // refuse at the header a Content-Length above its default.
+      parser.body_limit(std::numeric_limits<std::uint64_t>::max());
       stream.expires_after(served == 0 ? options_.read_timeout : options_.idle_timeout);
       auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kNoThrow);
       if (ec) {
@@ -179,7 +182,8 @@ class BeastServer final : public Server {
         co_await Write(stream, PlainError(413, StrCat("request body is larger than the ",
                                                             limit, "-byte limit")),
                        false, false);
-        break;
+        co_await LingeringClose(stream);
+        co_return;
       }
       parser.body_limit(limit);
       if (hreq[bhttp::field::expect] == "100-continue") {
@@ -195,6 +199,8 @@ class BeastServer final : public Server {
             co_await Write(stream, PlainError(413, StrCat("request body is larger than the ",
                                                                 limit, "-byte limit")),
                            false, false);
+            co_await LingeringClose(stream);
+            co_return;
           }
           break;
         }
@@ -211,6 +217,24 @@ class BeastServer final : public Server {
     }
     boost::system::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  // After answering a request whose body we refused, read and discard a bounded amount of what
+  // the client is still sending before closing. Closing with unread data makes the kernel send
+  // a reset, and the client would see EPIPE/ECONNRESET instead of our 413.
+  static net::awaitable<void> LingeringClose(beast::tcp_stream& stream) {
+    constexpr size_t kMaxDrain = 16 << 20;
+    boost::system::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    std::vector<char> scratch(64 * 1024);
+    size_t drained = 0;
+    stream.expires_after(std::chrono::seconds(2));
+    while (drained < kMaxDrain) {
+      auto [rec, n] = co_await stream.async_read_some(net::buffer(scratch), kNoThrow);
+      if (rec) break;
+      drained += n;
+    }
+    stream.socket().close(ec);
   }
 
   template <typename Body>

@@ -20,6 +20,8 @@ struct TarballLimits {
   // Files whose content is kept in TarballContents::files[i].content (for package.json, readme
   // and, later, scanners). Larger files keep only their size.
   uint64_t keep_content_up_to = 4ull << 20;
+  // package.json is always kept and parsed as JSON; real manifests are a few KiB.
+  uint64_t max_package_json_bytes = 1ull << 20;
 };
 
 struct TarballFile {
@@ -33,13 +35,24 @@ struct TarballFile {
 struct TarballContents {
   std::string package_json;  // Bytes of <root>/package.json. Required.
   std::vector<TarballFile> files;
-  uint64_t unpacked_size = 0;  // Sum of regular-file sizes.
-  bool has_shrinkwrap = false; // <root>/npm-shrinkwrap.json present.
+  uint64_t unpacked_size = 0;   // Sum of regular-file sizes.
+  bool has_shrinkwrap = false;  // <root>/npm-shrinkwrap.json present.
 };
 
 // Rejects: not gzip, not tar, truncated data, absolute paths, ".." components, entries outside
 // one top-level folder, device/fifo/socket entries, hard links and symlinks (npm pack never
 // produces links), duplicate paths, and anything past `limits`.
+//
+// Also rejects archives that npm's extractor (node-tar) and this reader could read differently:
+// bytes after the gzip stream or after the tar end-of-archive marker, header types and pax
+// fields node-tar and libarchive disagree on, paths that are not valid UTF-8 or hold control
+// characters or backslashes, and two paths that name one file on a case-insensitive disk.
+// Limits answer ResourceExhausted; everything else InvalidArgument. Every decompressed byte is
+// counted, so a gzip bomb stops near max_unpacked_bytes (plus tar header overhead).
 absl::StatusOr<TarballContents> ReadTarball(std::string_view gzipped, const TarballLimits& limits);
+
+// ReadTarball(...).package_json: the same checks, for callers that want only the manifest.
+absl::StatusOr<std::string> ExtractPackageJson(std::string_view gzipped,
+                                               const TarballLimits& limits);
 
 }  // namespace bulwark

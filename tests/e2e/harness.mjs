@@ -113,6 +113,13 @@ export class Client {
     return spawnSync(npmBin, args, { cwd, input, encoding: 'utf8', env: this.env(env), timeout: 120000 });
   }
 
+  // Runs npm on a pseudo-terminal, answering prompts in order: [[regex, answer], ...].
+  npmTty(args, answers, { cwd = this.home, timeout = 60 } = {}) {
+    const pairs = answers.flatMap(([re, a]) => [re, a]);
+    return spawnSync('python3', [join(here, 'pty_run.py'), String(timeout), ...pairs, '--', npmBin, ...args],
+      { cwd, encoding: 'utf8', env: this.env(), timeout: (timeout + 10) * 1000 });
+  }
+
   run(cmd, args, { cwd = this.home, input, env } = {}) {
     return spawnSync(cmd, args, { cwd, input, encoding: 'utf8', env: this.env(env), timeout: 180000 });
   }

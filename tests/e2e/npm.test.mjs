@@ -209,9 +209,9 @@ test('tokens: create, list, revoke', () => {
 
 test('legacy login with a stale token present, then logout revokes the token', () => {
   const c = new Client(reg, 'bwk_stale00000000000000000000000000000000');
-  const r = c.npm(['login', '--auth-type=legacy'], { input: `bob\n${bob.password}\n` });
+  const r = c.npmTty(['login', '--auth-type=legacy'], [['Username:', 'bob'], ['Password:', bob.password]]);
   assert.equal(r.status, 0, out(r));
-  assert.match(r.stdout + r.stderr, /Logged in/i);
+  assert.match(r.stdout, /Logged in on http:\/\/127\.0\.0\.1:\d+\/\./);
   const who = c.npm(['whoami']);
   assert.equal(who.stdout.trim(), 'bob', out(who));
   const token = readFileSync(c.npmrc, 'utf8').match(/_authToken=(\S+)/)[1];
@@ -225,15 +225,17 @@ test('legacy login with a stale token present, then logout revokes the token', (
 
 test('wrong password on legacy login is refused', () => {
   const c = new Client(reg);
-  const r = c.npm(['login', '--auth-type=legacy'], { input: 'bob\nwrong password here\n' });
+  const r = c.npmTty(['login', '--auth-type=legacy'], [['Username:', 'bob'], ['Password:', 'wrong password here']]);
   assert.notEqual(r.status, 0);
-  assert.match(r.stderr, /E401|Incorrect or missing password/);
+  assert.match(r.stdout, /E401/);
+  assert.match(r.stdout, /Incorrect or missing password/);
   c.cleanup();
 });
 
 test('adduser creates an account when registration is enabled', () => {
   const c = new Client(reg);
-  const r = c.npm(['adduser', '--auth-type=legacy'], { input: 'carol\nanother long password\ncarol@example.com\n' });
+  const r = c.npmTty(['adduser', '--auth-type=legacy'],
+    [['Username:', 'carol'], ['Password:', 'another long password'], ['Email[^:]*:', 'carol@example.com']]);
   assert.equal(r.status, 0, out(r));
   assert.equal(c.npm(['whoami']).stdout.trim(), 'carol');
   c.cleanup();
