@@ -54,6 +54,8 @@ function yarnrc(dir) {
     'nodeLinker: node-modules',
     'enableTelemetry: false',
     'enableGlobalCache: false',
+    // Yarn 4.10+ holds back versions younger than this gate; ours were published seconds ago.
+    'npmMinimalAgeGate: 0',
     '',
   ].join('\n'));
 }
@@ -74,7 +76,10 @@ test('yarn npm publish', async () => {
   const dir = makePackage(join(work, 'yarn-pub'), { name: 'from-yarn', version: '3.0.0' });
   writeFileSync(join(dir, 'yarn.lock'), '');
   yarnrc(dir);
-  const r = cli.run(process.execPath, [yarnBin, 'npm', 'publish'], { cwd: dir, env: { YARN_ENABLE_IMMUTABLE_INSTALLS: 'false' } });
+  const env = { YARN_ENABLE_IMMUTABLE_INSTALLS: 'false' };
+  const install = cli.run(process.execPath, [yarnBin, 'install'], { cwd: dir, env });
+  assert.equal(install.status, 0, out(install));
+  const r = cli.run(process.execPath, [yarnBin, 'npm', 'publish'], { cwd: dir, env });
   assert.equal(r.status, 0, out(r));
   assert.match(r.stdout, /Package archive published/);
   const doc = await (await fetch(`${reg.url}/from-yarn`)).json();
