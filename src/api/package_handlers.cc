@@ -24,8 +24,10 @@ RenderedDoc MakeDoc(std::string body, char kind) {
   RenderedDoc d;
   d.etag = StrCat("\"", HexEncode(Sha256(body)).substr(0, 24), "-", std::string(1, kind),
                         "\"");
-  if (body.size() >= kGzipMinBytes) d.gzip = http::GzipCompress(body);
-  d.body = std::move(body);
+  if (body.size() >= kGzipMinBytes) {
+    d.gzip = std::make_shared<const std::string>(http::GzipCompress(body));
+  }
+  d.body = std::make_shared<const std::string>(std::move(body));
   return d;
 }
 
@@ -104,7 +106,7 @@ std::shared_ptr<const CachedPackage> RegistryApi::Render(const PackageRecord& p,
 }
 
 bool RegistryApi::ServeFromCache(const http::Request& req, const CachedPackage& entry,
-                                 const std::string& file, http::Response& res) const {
+                                 const std::string& file, http::Response& res) {
   const char* cache_control = entry.public_read ? "no-cache" : "private, no-cache";
   if (!file.empty()) {
     auto it = entry.tarballs.find(file);
@@ -112,7 +114,11 @@ bool RegistryApi::ServeFromCache(const http::Request& req, const CachedPackage& 
       res = ErrorResponse(absl::NotFoundError("Not found"));
       return true;
     }
-    if (it->second.blob_path.empty()) return false;  // Let the slow path report the problem.
+    std::shared_ptr<const std::string> bytes = blob_cache_.Find(it->second.blob_key);
+    // Without the bytes in memory or a local file, the worker path loads or reports them.
+    if (!bytes && (it->second.blob_path.empty() || it->second.size <= blob_cache_.max_blob_bytes())) {
+      return false;
+    }
     std::string etag = StrCat("\"", it->second.shasum, "\"");
     if (EtagMatches(req.Header("if-none-match"), etag)) {
       res = http::Response();
@@ -121,8 +127,12 @@ bool RegistryApi::ServeFromCache(const http::Request& req, const CachedPackage& 
       return true;
     }
     res = http::Response();
-    res.file_path = it->second.blob_path;
-    res.file_size = it->second.size;
+    if (bytes) {
+      res.shared_body = std::move(bytes);
+    } else {
+      res.file_path = it->second.blob_path;
+      res.file_size = it->second.size;
+    }
     // Never a Content-Encoding on tarballs: clients would inflate them and fail integrity.
     res.Set("content-type", "application/octet-stream");
     res.Set("etag", etag);
@@ -132,7 +142,7 @@ bool RegistryApi::ServeFromCache(const http::Request& req, const CachedPackage& 
   }
   const bool corgi = WantsCorgi(req);
   const RenderedDoc& doc = corgi ? entry.corgi : entry.full;
-  const bool gz = !doc.gzip.empty() && http::AcceptsGzip(req.Header("accept-encoding"));
+  const bool gz = doc.gzip && http::AcceptsGzip(req.Header("accept-encoding"));
   std::string etag = doc.etag;
   if (gz) etag.insert(etag.size() - 1, "-gz");
   res = http::Response();
@@ -147,9 +157,9 @@ bool RegistryApi::ServeFromCache(const http::Request& req, const CachedPackage& 
   res.Set("content-type", corgi ? "application/vnd.npm.install-v1+json" : "application/json");
   if (gz) {
     res.Set("content-encoding", "gzip");
-    res.body = doc.gzip;
+    res.shared_body = doc.gzip;
   } else {
-    res.body = doc.body;
+    res.shared_body = doc.body;
   }
   return true;
 }
@@ -223,6 +233,15 @@ http::Response RegistryApi::GetVersion(Ctx& ctx, const std::string& name, const 
 http::Response RegistryApi::GetTarball(Ctx& ctx, const std::string& name, const std::string& file) {
   auto entry = LoadCached(ctx, name);
   if (!entry.ok()) return ErrorResponse(entry.status());
+  if (auto it = (*entry)->tarballs.find(file); it != (*entry)->tarballs.end() &&
+                                               it->second.size <= blob_cache_.max_blob_bytes() &&
+                                               !blob_cache_.Find(it->second.blob_key)) {
+    auto bytes = packages_.blobs().Get(it->second.blob_key);
+    if (bytes.ok()) {
+      blob_cache_.Put(it->second.blob_key,
+                      std::make_shared<const std::string>(std::move(*bytes)));
+    }
+  }
   http::Response res;
   if (ServeFromCache(ctx.req, **entry, file, res)) return res;
   // Known version whose blob is missing: storage is damaged (bulwark fsck reports it).

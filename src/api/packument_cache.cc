@@ -46,4 +46,30 @@ void PackumentCache::Invalidate(std::string_view name) {
   by_name_.erase(it);
 }
 
+std::shared_ptr<const std::string> BlobCache::Find(const std::string& key) {
+  absl::MutexLock l(&mu_);
+  auto it = slots_.find(key);
+  if (it == slots_.end()) return nullptr;
+  it->second.last_use = ++tick_;
+  return it->second.bytes;
+}
+
+void BlobCache::Put(const std::string& key, std::shared_ptr<const std::string> bytes) {
+  if (!bytes || bytes->size() > max_blob_ || bytes->size() > budget_) return;
+  absl::MutexLock l(&mu_);
+  if (slots_.count(key)) return;
+  while (used_ + bytes->size() > budget_ && !slots_.empty()) {
+    // Eviction scans for the oldest entry: O(n), but n stays small (budget / blob size) and
+    // eviction happens only on a miss.
+    auto oldest = slots_.begin();
+    for (auto it = slots_.begin(); it != slots_.end(); ++it) {
+      if (it->second.last_use < oldest->second.last_use) oldest = it;
+    }
+    used_ -= oldest->second.bytes->size();
+    slots_.erase(oldest);
+  }
+  used_ += bytes->size();
+  slots_[key] = Slot{std::move(bytes), ++tick_};
+}
+
 }  // namespace bulwark

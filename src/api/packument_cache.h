@@ -17,8 +17,8 @@
 namespace bulwark {
 
 struct RenderedDoc {
-  std::string body;
-  std::string gzip;
+  std::shared_ptr<const std::string> body;
+  std::shared_ptr<const std::string> gzip;  // Null when not worth compressing.
   std::string etag;  // Quoted; the gzip'd form uses the same tag with "-gz" appended inside.
 };
 
@@ -40,6 +40,30 @@ struct CachedPackage {
   std::string last_modified;  // HTTP date.
   std::map<std::string, TarballRef> tarballs;  // By file name ("name-1.0.0.tgz").
   absl::Time validated;                       // When rev was last checked against the store.
+};
+
+// Tarball bytes kept in memory (least recently used out first, within a byte budget), so hot
+// tarballs are sent with one write instead of being read from disk in 4 KB chunks.
+class BlobCache {
+ public:
+  BlobCache(uint64_t budget_bytes, uint64_t max_blob_bytes)
+      : budget_(budget_bytes), max_blob_(max_blob_bytes) {}
+  std::shared_ptr<const std::string> Find(const std::string& key);
+  // Keeps `bytes` if it fits the per-blob limit; evicts old entries to stay within budget.
+  void Put(const std::string& key, std::shared_ptr<const std::string> bytes);
+  uint64_t max_blob_bytes() const { return max_blob_; }
+
+ private:
+  const uint64_t budget_;
+  const uint64_t max_blob_;
+  absl::Mutex mu_;
+  uint64_t used_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t tick_ ABSL_GUARDED_BY(mu_) = 0;
+  struct Slot {
+    std::shared_ptr<const std::string> bytes;
+    uint64_t last_use = 0;
+  };
+  absl::flat_hash_map<std::string, Slot> slots_ ABSL_GUARDED_BY(mu_);
 };
 
 class PackumentCache {

@@ -23,7 +23,8 @@ RegistryApi::RegistryApi(AccountService& accounts, PackageService& packages, Clo
       packages_(packages),
       clock_(clock),
       options_(std::move(options)),
-      cache_(options_.cache_ttl, options_.cache_entries) {
+      cache_(options_.cache_ttl, options_.cache_entries),
+      blob_cache_(options_.tarball_cache_bytes, options_.tarball_cache_max_blob) {
   packages_.OnChange([this](const std::string& name) { cache_.Invalidate(name); });
 }
 

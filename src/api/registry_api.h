@@ -26,6 +26,8 @@ struct ApiOptions {
   bool allow_registration = false;  // `npm adduser` may create accounts.
   absl::Duration cache_ttl = absl::Seconds(5);
   size_t cache_entries = 20000;
+  uint64_t tarball_cache_bytes = 32ull << 20;  // Hot tarballs kept in memory.
+  uint64_t tarball_cache_max_blob = 1ull << 20;  // Larger tarballs stream from disk.
 };
 
 class RegistryApi final : public http::Application {
@@ -65,7 +67,7 @@ class RegistryApi final : public http::Application {
                                                                   const std::string& name);
   std::shared_ptr<const CachedPackage> Render(const PackageRecord& p, const std::string& base_url);
   bool ServeFromCache(const http::Request& req, const CachedPackage& entry,
-                      const std::string& file, http::Response& res) const;
+                      const std::string& file, http::Response& res);
   // account_handlers.cc
   http::Response CouchLogin(Ctx& ctx, const std::string& name);
   http::Response GetCouchUser(Ctx& ctx, const std::string& name);
@@ -88,6 +90,7 @@ class RegistryApi final : public http::Application {
   Clock& clock_;
   const ApiOptions options_;
   PackumentCache cache_;
+  BlobCache blob_cache_;
 };
 
 // JSON response helpers shared by the handler files.

@@ -260,10 +260,23 @@ class BeastServer final : public Server {
         co_return !wec;
       }
     }
+    if (res.shared_body && !head_only) {
+      // Keeps the bytes alive for the duration of the write; no copy.
+      std::shared_ptr<const std::string> bytes = res.shared_body;
+      bhttp::response<bhttp::span_body<const char>> out{static_cast<bhttp::status>(res.status),
+                                                        11};
+      CopyHeaders(out, res, keep_alive);
+      out.body() = boost::span<const char>(bytes->data(), bytes->size());
+      out.prepare_payload();
+      auto [wec, n] = co_await bhttp::async_write(stream, out, kNoThrow);
+      co_return !wec;
+    }
     bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), 11};
     CopyHeaders(out, res, keep_alive);
     if (head_only) {
-      out.content_length(res.file_path.empty() ? res.body.size() : res.file_size);
+      out.content_length(res.shared_body  ? res.shared_body->size()
+                         : res.file_path.empty() ? res.body.size()
+                                                 : res.file_size);
     } else {
       out.body() = std::move(res.body);
       out.prepare_payload();

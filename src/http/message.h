@@ -3,6 +3,7 @@
 // carry no Beast types, so the npm API layer compiles without Boost.Beast.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,6 +37,9 @@ struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // When set, these shared bytes are sent instead of `body`, without copying (cached
+  // packuments and tarballs).
+  std::shared_ptr<const std::string> shared_body;
   // When set, the body is streamed from this file (size `file_size`) instead of `body`.
   std::string file_path;
   uint64_t file_size = 0;

@@ -34,13 +34,13 @@ std::string Email(std::string_view u) { return std::string(u) + "@example.com"; 
 TEST(Packument, FullDocument) {
   json::object doc = RenderFullPackument(Sample(), "http://h:1", Email);
   EXPECT_EQ(doc["_id"], "@s/demo");
-  EXPECT_EQ(doc["_rev"].as_string().substr(0, 2), "3-");
+  EXPECT_EQ(std::string(doc["_rev"].as_string()).substr(0, 2), "3-");
   const json::object& v = doc["versions"].as_object().at("1.0.0").as_object();
   EXPECT_EQ(v.at("dist").as_object().at("tarball"), "http://h:1/@s/demo/-/demo-1.0.0.tgz");
   EXPECT_EQ(v.at("dist").as_object().at("integrity"), "sha512-abc");
   EXPECT_EQ(v.at("deprecated"), "old");
   EXPECT_FALSE(doc["versions"].as_object().contains("0.9.0"));
-  EXPECT_EQ(doc["time"].as_object().at("0.9.0"), "2023-11-14T22:14:20.000Z");
+  EXPECT_EQ(doc["time"].as_object().at("0.9.0"), "2023-11-14T22:14:10.000Z");
   EXPECT_EQ(doc["time"].as_object().at("created"), "2023-11-14T22:13:20.000Z");
   EXPECT_EQ(ToJson(doc["maintainers"]), R"([{"name":"alice","email":"alice@example.com"}])");
   EXPECT_EQ(doc["license"], "MIT");

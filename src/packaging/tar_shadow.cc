@@ -5,7 +5,6 @@
 #include <iterator>
 #include <utility>
 
-#include "absl/strings/escaping.h"
 #include "base/strings.h"
 
 // Field offsets are those of POSIX ustar (pax, "Header Block") and GNU tar's oldgnu header.
@@ -23,6 +22,9 @@ constexpr int kMaxMetaHeaders = 4;
 constexpr uint64_t kMaxExactSize = 1ull << 53;
 
 const char kZeros[kBlock] = {};
+// The magic and version fields (8 bytes at offset 257) of POSIX ustar and of GNU tar headers.
+constexpr char kPosixMagic[8] = {'u', 's', 't', 'a', 'r', '\0', '0', '0'};
+constexpr char kGnuMagic[8] = {'u', 's', 't', 'a', 'r', ' ', ' ', '\0'};
 
 uint64_t RoundUpToBlock(uint64_t n) { return (n + kBlock - 1) / kBlock * kBlock; }
 
@@ -66,6 +68,32 @@ std::string_view CField(const unsigned char* p, size_t len) {
   return std::string_view(reinterpret_cast<const char*>(p), n);
 }
 
+// Length of the well-formed UTF-8 character at s[i], or 0.
+size_t Utf8Length(std::string_view s, size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return 1;
+  size_t n;
+  uint32_t cp;
+  if ((c & 0xe0) == 0xc0) {
+    n = 2, cp = c & 0x1f;
+  } else if ((c & 0xf0) == 0xe0) {
+    n = 3, cp = c & 0x0f;
+  } else if ((c & 0xf8) == 0xf0) {
+    n = 4, cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (s.size() - i < n) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3f);
+  }
+  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return n;
+}
+
 bool HasNonAscii(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) { return c & 0x80; });
 }
@@ -81,11 +109,37 @@ bool IsAllZero(std::string_view s) {
   return true;
 }
 
+bool IsValidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    size_t n = Utf8Length(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
 std::string QuoteForMessage(std::string_view s) {
   constexpr size_t kMax = 120;
-  size_t n = std::min(s.size(), kMax);
-  return StrCat("\"", absl::Utf8SafeCHexEscape(absl::string_view(s.data(), n)),
-                s.size() > kMax ? "...\"" : "\"");
+  std::string out = "\"";
+  size_t i = 0;
+  while (i < s.size() && i < kMax) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t n = Utf8Length(s, i);
+    if (n > 1 || (n == 1 && c >= 0x20 && c != 0x7f && c != '"' && c != '\\')) {
+      out.append(s.substr(i, n));
+      i += n;
+      continue;
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    if (c == '"' || c == '\\') {
+      out += {'\\', static_cast<char>(c)};
+    } else {
+      out += {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+    }
+    ++i;
+  }
+  if (i < s.size()) out += "...";
+  return out + "\"";
 }
 
 absl::Status TarShadow::Feed(std::string_view in) {
@@ -163,7 +217,7 @@ absl::Status TarShadow::OnHeader(uint64_t at) {
   if (!size) return NotTar(StrCat("malformed size field at offset ", at));
   // In GNU headers libarchive reads old-style sparse maps and their extension blocks (for any
   // typeflag) and a "real size"; node-tar reads none of them.
-  if (std::memcmp(h + 257, "ustar  \0", 8) == 0 &&
+  if (std::memcmp(h + 257, kGnuMagic, 8) == 0 &&
       !IsAllZero(std::string_view(block_ + 386, 495 - 386))) {
     return absl::InvalidArgumentError("tarball uses GNU sparse files, which npm cannot unpack");
   }
@@ -328,10 +382,7 @@ absl::Status TarShadow::OnEntryHeader(char type, uint64_t size, const unsigned c
   // when byte 475 is NUL (star's layout). Where libarchive joins them differently, the path
   // cross-check in tarball.cc refuses the entry.
   std::string ustar_path(CField(h, 100));
-  if (std::memcmp(h + 257,
-                  "ustar\0"
-                  "00",
-                  8) == 0) {
+  if (std::memcmp(h + 257, kPosixMagic, 8) == 0) {
     std::string_view prefix = CField(h + 345, h[475] != 0 ? 155 : 130);
     if (!prefix.empty()) ustar_path = StrCat(prefix, "/", ustar_path);
   }

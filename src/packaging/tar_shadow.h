@@ -18,7 +18,12 @@ namespace bulwark::tarball_internal {
 // True when every byte of `s` is zero.
 bool IsAllZero(std::string_view s);
 
-// `s` quoted and escaped for an error message shown to the publisher, cut at 120 bytes.
+// True for well-formed UTF-8: no overlong forms, surrogates or code points past U+10FFFF.
+bool IsValidUtf8(std::string_view s);
+
+// `s` in double quotes for an error message shown to the publisher: valid UTF-8 characters as
+// they are, control characters, quotes, backslashes and stray bytes escaped (so a hostile name
+// cannot forge text or break the JSON it is sent in), cut after about 120 bytes.
 std::string QuoteForMessage(std::string_view s);
 
 // One file-system entry as node-tar frames it.
