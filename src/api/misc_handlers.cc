@@ -48,7 +48,7 @@ http::Response RegistryApi::Search(Ctx& ctx) {
   from = std::max<int64_t>(from, 0);
 
   std::vector<std::string> terms, keywords, maintainers;
-  for (std::string_view t : StrSplit(text, ByAnyChar(" \t"), SkipEmpty())) {
+  for (std::string_view t : StrSplit(text, ByAnyChar{" \t"}, SkipEmpty())) {
     if (ConsumePrefix(&t, "keywords:")) {
       for (std::string_view k : StrSplit(t, ',', SkipEmpty())) keywords.emplace_back(k);
     } else if (ConsumePrefix(&t, "maintainer:") || ConsumePrefix(&t, "author:")) {

@@ -15,7 +15,7 @@ constexpr std::string_view kDependencyFields[] = {
 // escaping the package root (what npm's bin normalisation does).
 std::string CleanRelativePath(std::string_view p) {
   std::vector<std::string_view> out;
-  for (std::string_view part : StrSplit(p, ByAnyChar("/\\"))) {
+  for (std::string_view part : StrSplit(p, ByAnyChar{"/\\"})) {
     if (part.empty() || part == ".") continue;
     if (part == "..") {
       if (!out.empty()) out.pop_back();

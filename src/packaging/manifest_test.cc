@@ -7,11 +7,21 @@ namespace {
 
 json::object Parse(std::string_view text) { return ParseJson(text)->get_object(); }
 
+std::vector<TarballFile> Files(std::initializer_list<const char*> paths) {
+  std::vector<TarballFile> out;
+  for (const char* p : paths) {
+    TarballFile f;
+    f.path = p;
+    out.push_back(f);
+  }
+  return out;
+}
+
 TEST(NormalizeManifest, MatchesWhatNpmSendsForCommonShapes) {
   json::object m = Parse(R"({"name":"@s/tool","version":"1.0.0","bin":"./cli.js",
     "bundledDependencies":["a"],"dependencies":{"a":"1","b":"2"},
     "optionalDependencies":{"b":"2"},"scripts":{"x":1,"test":"t"},"_secret":"drop"})");
-  std::vector<TarballFile> files = {{"binding.gyp"}, {"cli.js"}};
+  std::vector<TarballFile> files = Files({"binding.gyp", "cli.js"});
   NormalizeManifest(m, files);
   EXPECT_EQ(ToJson(m["bin"]), R"({"tool":"cli.js"})");
   EXPECT_EQ(ToJson(m["bundleDependencies"]), R"(["a"])");
@@ -26,7 +36,7 @@ TEST(NormalizeManifest, BinPathsAreCleanedAndDirectoriesBinExpanded) {
   NormalizeManifest(m, {});
   EXPECT_EQ(ToJson(m["bin"]), R"({"evil":"b.js"})");
   json::object d = Parse(R"({"name":"x","directories":{"bin":"./bin"}})");
-  NormalizeManifest(d, {{"bin/one"}, {"bin/.hidden"}, {"lib/two"}});
+  NormalizeManifest(d, Files({"bin/one", "bin/.hidden", "lib/two"}));
   EXPECT_EQ(ToJson(d["bin"]), R"({"one":"bin/one"})");
 }
 

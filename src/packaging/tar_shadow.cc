@@ -61,6 +61,30 @@ std::optional<uint64_t> ParseSizeField(const unsigned char* p) {
   return v;
 }
 
+// node-tar reads a string field as `.replace(/\0.*/, '')`, which stops at a line break: bytes
+// after the terminating NUL and a newline stay in the name, while libarchive stops at the NUL.
+// Fields must hold nothing but NULs after their terminator.
+bool CleanAfterNul(const unsigned char* p, size_t len) {
+  const void* nul = std::memchr(p, '\0', len);
+  if (nul == nullptr) return true;
+  size_t n = static_cast<const unsigned char*>(nul) - p;
+  return IsAllZero(std::string_view(reinterpret_cast<const char*>(p) + n, len - n));
+}
+
+// Whether node-tar can read a numeric field: in base-256 (top bit set) it throws, and skips the
+// header, unless the first byte is 0x80 and the value a safe JavaScript integer. Negative
+// (0xff) values are refused too; libarchive reads any base-256 field.
+bool NodeReadsNumber(const unsigned char* p, size_t len) {
+  if (!(p[0] & 0x80)) return true;
+  if (p[0] != 0x80) return false;
+  uint64_t v = 0;
+  for (size_t i = 1; i < len; ++i) {
+    if (v > (kMaxExactSize >> 8)) return false;
+    v = (v << 8) | p[i];
+  }
+  return v < kMaxExactSize;
+}
+
 // A NUL-terminated string field.
 std::string_view CField(const unsigned char* p, size_t len) {
   const void* nul = std::memchr(p, '\0', len);
@@ -215,6 +239,27 @@ absl::Status TarShadow::OnHeader(uint64_t at) {
   }
   std::optional<uint64_t> size = ParseSizeField(h + 124);
   if (!size) return NotTar(StrCat("malformed size field at offset ", at));
+  bool posix = std::memcmp(h + 257, kPosixMagic, 8) == 0;
+  // The numeric fields node-tar parses: mode, uid, gid, mtime; with the POSIX magic also the
+  // device numbers, and atime and ctime when byte 475 (star's layout) is NUL.
+  struct Field {
+    size_t offset, length;
+  };
+  static constexpr Field kNumbers[] = {{100, 8}, {108, 8}, {116, 8}, {136, 12}};
+  static constexpr Field kPosixNumbers[] = {{329, 8}, {337, 8}};
+  static constexpr Field kStarNumbers[] = {{476, 12}, {488, 12}};
+  auto readable = [&](const auto& fields) {
+    return std::all_of(std::begin(fields), std::end(fields),
+                       [&](const Field& f) { return NodeReadsNumber(h + f.offset, f.length); });
+  };
+  if (!readable(kNumbers) || (posix && !readable(kPosixNumbers)) ||
+      (posix && h[475] == 0 && !readable(kStarNumbers))) {
+    return NotTar(StrCat("malformed numeric field at offset ", at));
+  }
+  if (!CleanAfterNul(h, 100) || !CleanAfterNul(h + 157, 100) ||
+      (posix && !CleanAfterNul(h + 345, h[475] != 0 ? 155 : 130))) {
+    return NotTar(StrCat("a name field has data after its end at offset ", at));
+  }
   // In GNU headers libarchive reads old-style sparse maps and their extension blocks (for any
   // typeflag) and a "real size"; node-tar reads none of them.
   if (std::memcmp(h + 257, kGnuMagic, 8) == 0 &&
@@ -291,17 +336,15 @@ absl::Status TarShadow::OnMetaHeader(char type, uint64_t size, const unsigned ch
 }
 
 absl::Status TarShadow::OnMeta() {
-  switch (meta_type_) {
-    case 'L':
-      long_path_ =
-          std::string(CField(reinterpret_cast<const unsigned char*>(meta_.data()), meta_.size()));
-      return absl::OkStatus();
-    case 'K':
-      link_target_ = true;
-      return absl::OkStatus();
-    default:
-      return ParsePax(meta_type_ == 'g');
+  if (meta_type_ == 'x' || meta_type_ == 'g') return ParsePax(meta_type_ == 'g');
+  const auto* body = reinterpret_cast<const unsigned char*>(meta_.data());
+  if (!CleanAfterNul(body, meta_.size())) return NotTar("a GNU long name has data after its end");
+  if (meta_type_ == 'L') {
+    long_path_ = std::string(CField(body, meta_.size()));
+  } else {
+    link_target_ = true;
   }
+  return absl::OkStatus();
 }
 
 // Records are "<decimal length> <key>=<value>\n". libarchive parses by the length and stops at
@@ -384,7 +427,8 @@ absl::Status TarShadow::OnEntryHeader(char type, uint64_t size, const unsigned c
   std::string ustar_path(CField(h, 100));
   if (std::memcmp(h + 257, kPosixMagic, 8) == 0) {
     std::string_view prefix = CField(h + 345, h[475] != 0 ? 155 : 130);
-    if (!prefix.empty()) ustar_path = StrCat(prefix, "/", ustar_path);
+    // With byte 475 set node-tar joins even an empty prefix: "/name".
+    if (!prefix.empty() || h[475] != 0) ustar_path = StrCat(prefix, "/", ustar_path);
   }
   if (pax_path_) {
     e.path = std::move(*pax_path_);

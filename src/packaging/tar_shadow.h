@@ -41,11 +41,12 @@ struct ShadowEntry {
 // Fed the decompressed stream in order, at any chunking; keeps the entries libarchive has not
 // reached yet. Refuses (InvalidArgument, message for the publisher) whatever node-tar and
 // libarchive could frame differently or that node-tar would silently skip: bad checksums (also
-// libarchive's signed variant), loose numeric fields, typeflags other than 0 1 2 3 4 5 6 7 x g L
-// K and NUL, chains of extended headers other than g* then one x or at most one L and one K,
-// pax records that are malformed or name fields the two treat differently, entries with no name,
-// non-link entries with a link target, GNU sparse headers, and any non-zero byte after the first
-// zero block. Memory: one extended header (at most 1 MiB) and the queued entries.
+// libarchive's signed variant), loose octal fields, base-256 numbers node-tar cannot read, name
+// fields with bytes after their NUL, typeflags other than 0 1 2 3 4 5 6 7 x g L K and NUL,
+// chains of extended headers other than g* then one x or at most one L and one K, pax records
+// that are malformed or hold fields the two treat differently, entries with no name, non-link
+// entries with a link target, GNU sparse headers, and any non-zero byte after the first zero
+// block. Memory: one extended header (at most 1 MiB) and the queued entries.
 class TarShadow {
  public:
   absl::Status Feed(std::string_view chunk);

@@ -163,6 +163,7 @@ absl::StatusOr<SplitPath> CheckPath(std::string_view path, bool is_dir, uint64_t
   auto bad = [&](std::string_view why) {
     return absl::InvalidArgumentError(StrCat("tarball entry path ", why, ": ", Quote(path)));
   };
+  if (path.empty()) return bad("is empty");
   if (path.size() > max_length) return bad(StrCat("is longer than ", max_length, " bytes"));
   // node-tar decodes names as UTF-8 with replacement characters, so two invalid names could
   // become one file; and a name must be one string in a JSON file list.

@@ -215,6 +215,7 @@ struct RawHeader {
   std::string size_field;        // Verbatim size field when set.
   std::string gnu_sparse_map;    // At offset 386 of a GNU header; only libarchive reads it.
   std::string magic;             // Verbatim magic and version (8 bytes) when set.
+  std::vector<std::pair<size_t, std::string>> raw;  // Bytes written last, at these offsets.
 };
 
 std::string Octal(uint64_t v, int digits) {
@@ -241,6 +242,7 @@ std::string Header(const RawHeader& r) {
   }
   put(345, r.prefix.substr(0, 155));
   put(386, r.gnu_sparse_map);
+  for (const auto& [offset, bytes] : r.raw) put(offset, bytes);
   put(148, "        ");
   int sum = 0;
   for (char c : b) {
@@ -761,6 +763,49 @@ TEST(ReadTarball, RefusesMalformedSizeFields) {
       EndOfArchive();
   EXPECT_TRUE(Invalid(ReadTarball(Gzip(tar), kDefaults),
                       "tarball is not a valid tar archive: malformed size field"));
+}
+
+TEST(ReadTarball, RefusesNameFieldsWithDataAfterTheirEnd) {
+  // node-tar cuts a field at the NUL only up to a line break: it reads "package/a.js\nb.js".
+  // Byte 475 set after an empty prefix: node-tar reads the name as "/package/a.js".
+  for (const auto& raw :
+       std::vector<std::pair<size_t, std::string>>{{0, std::string("package/a.js\0\nb.js", 18)},
+                                                   {157, std::string("\0\nx", 3)},
+                                                   {475, "x"}}) {
+    std::string tar = RawPackage() + Header({.name = "package/a.js", .size = 1, .raw = {raw}}) +
+                      Padded("x") + EndOfArchive();
+    EXPECT_TRUE(Invalid(ReadTarball(Gzip(tar), kDefaults),
+                        "tarball is not a valid tar archive: a name field has data after its end "
+                        "at offset 2048"));
+  }
+  std::string tar = RawPackage() + Header({.name = "././@LongLink", .size = 18, .type = 'L'}) +
+                    Padded(std::string("package/a.js\0\nb.js", 18)) +
+                    RawFile("package/short", "x") + EndOfArchive();
+  EXPECT_TRUE(
+      Invalid(ReadTarball(Gzip(tar), kDefaults),
+              "tarball is not a valid tar archive: a GNU long name has data after its end"));
+}
+
+TEST(ReadTarball, RefusesNumbersNodeTarCannotRead) {
+  // Base-256 numbers: node-tar throws on anything but a safe integer after 0x80 and skips the
+  // header (then reads its body as headers); libarchive reads them all.
+  for (const std::string& uid : {std::string("\x80"
+                                             "000000\0",
+                                             8),
+                                 std::string("\xff\xff", 2), std::string("\x81", 1)}) {
+    std::string tar = RawPackage() +
+                      Header({.name = "package/a.js", .size = 1, .raw = {{108, uid}}}) +
+                      Padded("x") + EndOfArchive();
+    EXPECT_TRUE(
+        Invalid(ReadTarball(Gzip(tar), kDefaults),
+                "tarball is not a valid tar archive: malformed numeric field at offset 2048"));
+  }
+  // A small base-256 uid (GNU tar writes them past 2097151) is fine.
+  std::string big_uid("\x80\0\0\0\0\x40\0\0", 8);
+  std::string tar = RawPackage() +
+                    Header({.name = "package/a.js", .size = 1, .raw = {{108, big_uid}}}) +
+                    Padded("x") + EndOfArchive();
+  EXPECT_TRUE(ReadTarball(Gzip(tar), kDefaults).ok());
 }
 
 TEST(ReadTarball, RefusesPaxFieldsTheReadersTreatDifferently) {
