@@ -18,7 +18,7 @@ for t in $targets; do
   work=$(mktemp -d)
   cp -r "fuzz/corpus/$t/." "$work/" 2>/dev/null || true
   echo "fuzz: $t for ${seconds}s"
-  if ! "$build/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  if ! "$build/fuzz/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
        -artifact_prefix="$work/" "$work" >"$work.log" 2>&1; then
     echo "fuzz: $t FAILED"; tail -40 "$work.log"; ls "$work"/crash-* "$work"/leak-* 2>/dev/null
     status=1
