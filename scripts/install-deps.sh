@@ -16,7 +16,9 @@ PACKAGES=(
   libyaml-cpp-dev libcli11-dev libfmt-dev
   # tests, fuzzing, benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev clang-14 libfuzzer-14-dev libclang-rt-14-dev
-  nodejs npm wrk sqlite3 curl procps
+  nodejs npm wrk sqlite3 curl procps python3
+  # the web pages are tested in a real browser
+  chromium
 )
 
 missing=()

@@ -8,6 +8,7 @@ std::optional<std::string> PercentDecode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\0') return std::nullopt;  // NUL never belongs in a name or path.
     if (text[i] != '%') {
       out.push_back(text[i]);
       continue;

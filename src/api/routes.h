@@ -9,7 +9,7 @@
 
 namespace bulwark {
 
-// Decodes %XX escapes once; nullopt for a malformed escape or an encoded NUL.
+// Decodes %XX escapes once; nullopt for a malformed escape or a NUL (raw or encoded).
 std::optional<std::string> PercentDecode(std::string_view text);
 // encodeURIComponent, for building URLs.
 std::string PercentEncodeComponent(std::string_view text);

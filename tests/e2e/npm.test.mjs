@@ -142,6 +142,18 @@ test('owner add, ls and rm; non-owners cannot publish', async () => {
   bobCli.cleanup();
 });
 
+test('star, unstar and stars', () => {
+  let r = cli.npm(['star', '@acme/demo']);
+  assert.equal(r.status, 0, out(r));
+  r = cli.npm(['stars']);
+  assert.match(r.stdout, /@acme\/demo/);
+  const doc = cli.npm(['view', '@acme/demo', 'users', '--json']);
+  assert.deepEqual(JSON.parse(doc.stdout), { alice: true });
+  r = cli.npm(['unstar', '@acme/demo']);
+  assert.equal(r.status, 0, out(r));
+  assert.doesNotMatch(cli.npm(['stars']).stdout, /@acme\/demo/);
+});
+
 test('access: restricted packages are invisible to others', async () => {
   assert.equal(publish({ name: '@acme/secret', version: '1.0.0' }, {}, ['--access', 'restricted']).status, 0);
   let r = cli.npm(['access', 'get', 'status', '@acme/secret']);
