@@ -131,13 +131,10 @@ http::Response RegistryApi::StarredByUser(Ctx& ctx) {
     return ErrorResponse(absl::InvalidArgumentError("key must be a JSON string"));
   }
   std::string user(parsed->get_string());
-  auto list = packages_.ListReadable(ctx.who());
-  if (!list.ok()) return ErrorResponse(list.status());
+  auto starred = packages_.StarredBy(user, ctx.who());
+  if (!starred.ok()) return ErrorResponse(starred.status());
   json::array rows;
-  for (const auto& s : *list) {
-    auto p = packages_.store().GetPackage(s.name);
-    if (p.ok() && p->stars.count(user)) rows.push_back(json::object{{"value", s.name}});
-  }
+  for (const auto& name : *starred) rows.push_back(json::object{{"value", name}});
   return JsonResponse(200, json::object{{"rows", std::move(rows)}});
 }
 

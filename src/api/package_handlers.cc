@@ -170,7 +170,7 @@ absl::StatusOr<std::shared_ptr<const CachedPackage>> RegistryApi::LoadCached(
   bool fresh = false;
   auto entry = cache_.Find(name, ctx.base_url, clock_.Now(), &fresh);
   if (entry && !QueryParam(ctx.req.query, "write")) {
-    BULWARK_ASSIGN_OR_RETURN(int64_t rev, packages_.store().GetPackageRev(name));
+    BULWARK_ASSIGN_OR_RETURN(int64_t rev, packages_.Revision(name));
     if (rev == entry->rev) {
       const auto& who = ctx.who();
       bool maintainer =

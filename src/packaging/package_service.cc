@@ -612,4 +612,15 @@ absl::StatusOr<std::vector<PackageSummary>> PackageService::ListReadable(
   return out;
 }
 
+absl::StatusOr<std::vector<std::string>> PackageService::StarredBy(
+    std::string_view user, const std::optional<Identity>& who) {
+  BULWARK_ASSIGN_OR_RETURN(auto list, ListReadable(who));
+  std::vector<std::string> out;
+  for (const auto& s : list) {
+    BULWARK_ASSIGN_OR_RETURN(PackageRecord p, store_.GetPackage(s.name));
+    if (p.stars.count(std::string(user))) out.push_back(s.name);
+  }
+  return out;
+}
+
 }  // namespace bulwark

@@ -91,8 +91,12 @@ class PackageService {
   absl::Status SetRestricted(const Identity& who, std::string_view name, bool restricted);
 
   absl::StatusOr<std::vector<PackageSummary>> ListReadable(const std::optional<Identity>& who);
+  // Packages `user` has starred, among those `who` may read.
+  absl::StatusOr<std::vector<std::string>> StarredBy(std::string_view user,
+                                                    const std::optional<Identity>& who);
+  // The stored revision (0 when absent): cheap, for cache revalidation.
+  absl::StatusOr<int64_t> Revision(std::string_view name) { return store_.GetPackageRev(name); }
 
-  MetadataStore& store() { return store_; }
   BlobStore& blobs() { return blobs_; }
 
  private:

@@ -195,3 +195,23 @@ export async function putJson(url, body, token) {
   try { json = JSON.parse(text); } catch { json = text; }
   return { status: res.status, body: json, headers: res.headers };
 }
+
+// Starts `npm login` (web flow) as `client`; resolves `url` with the login URL npm prints and
+// `exit` with npm's exit code once it has polled the token.
+export function startNpmLogin(client) {
+  const child = spawn(process.execPath, [join(testsDir, 'node_modules', 'npm', 'bin', 'npm-cli.js'), 'login'],
+    { env: client.env(), cwd: client.home, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no login URL: ' + output)), 20000);
+    const onData = (d) => {
+      output += d;
+      const m = output.match(/(http:\/\/127\.0\.0\.1:\d+\/-\/web\/login\/\S+)/);
+      if (m) { clearTimeout(t); resolve(m[1]); }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+  });
+  const exit = new Promise((r) => child.on('exit', r));
+  return { url, exit, output: () => output };
+}

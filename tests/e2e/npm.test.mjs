@@ -3,9 +3,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { Registry, Client, makePackage, out, tempDir } from './harness.mjs';
+import { Registry, Client, makePackage, out, tempDir, startNpmLogin } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const ssri = require('../node_modules/ssri');
@@ -255,19 +254,8 @@ test('adduser creates an account when registration is enabled', () => {
 
 test('web login: npm polls doneUrl while the browser signs in', async () => {
   const c = new Client(reg);
-  const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'node_modules', 'npm', 'bin', 'npm-cli.js'), 'login'],
-    { env: c.env(), cwd: c.home, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const loginUrl = await new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('no login URL: ' + output)), 20000);
-    const onData = (d) => {
-      output += d;
-      const m = output.match(/(http:\/\/127\.0\.0\.1:\d+\/-\/web\/login\/\S+)/);
-      if (m) { clearTimeout(t); resolve(m[1]); }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-  });
+  const login = startNpmLogin(c);
+  const loginUrl = await login.url;
   const page = await fetch(loginUrl);
   assert.equal(page.status, 200);
   assert.match(await page.text(), /<form method="post"/);
@@ -278,8 +266,7 @@ test('web login: npm polls doneUrl while the browser signs in', async () => {
     body: `username=alice&password=${encodeURIComponent(alice.password)}` });
   assert.equal(ok.status, 200);
   assert.match(await ok.text(), /signed in as <b>alice<\/b>/);
-  const code = await new Promise((r) => child.on('exit', r));
-  assert.equal(code, 0, output);
+  assert.equal(await login.exit, 0, login.output());
   assert.equal(c.npm(['whoami']).stdout.trim(), 'alice');
   c.cleanup();
 });

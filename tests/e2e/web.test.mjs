@@ -2,10 +2,9 @@
 // `npm login` web flow end to end, as a person completes it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { Registry, Client, testsDir } from './harness.mjs';
+import { Registry, Client, startNpmLogin } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('../node_modules/playwright-core');
@@ -27,24 +26,6 @@ after(async () => {
   await reg.stop();
   reg.cleanup();
 });
-
-function startNpmLogin(client) {
-  const child = spawn(process.execPath, [join(testsDir, 'node_modules', 'npm', 'bin', 'npm-cli.js'), 'login'],
-    { env: client.env(), cwd: client.home, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const url = new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('no login URL: ' + output)), 20000);
-    const onData = (d) => {
-      output += d;
-      const m = output.match(/(http:\/\/127\.0\.0\.1:\d+\/-\/web\/login\/\S+)/);
-      if (m) { clearTimeout(t); resolve(m[1]); }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-  });
-  const exit = new Promise((r) => child.on('exit', r));
-  return { url, exit, output: () => output };
-}
 
 test('npm login completed in Chromium: wrong password shows an error, right one signs in', async () => {
   const client = new Client(reg);
