@@ -13,7 +13,7 @@ function rand() { seed = (seed * 1103515245 + 12345) % 2147483648; return seed /
 
 const ROUNDS = Number(process.env.CRASH_ROUNDS || 10);
 
-test(`SIGKILL during publishes, ${ROUNDS} rounds: fsck clean, acknowledged versions kept`, async () => {
+test(`SIGKILL during publishes, ${ROUNDS} rounds: fsck clean, acknowledged versions kept`, async (t) => {
   const reg = new Registry();
   await reg.start();
   const user = reg.addUser('alice');
@@ -21,6 +21,7 @@ test(`SIGKILL during publishes, ${ROUNDS} rounds: fsck clean, acknowledged versi
   const acknowledged = new Set();
   const bodies = new Map();
   let next = 0;
+  let retried = 0;
   try {
     for (let round = 0; round < ROUNDS; ++round) {
       if (round > 0) await reg.start();
@@ -30,6 +31,7 @@ test(`SIGKILL during publishes, ${ROUNDS} rounds: fsck clean, acknowledged versi
         const r = await putJson(`${reg.url}/crashy`, body, token);
         assert.equal(r.status, 201, `retry of ${v}: ${JSON.stringify(r.body)}`);
         acknowledged.add(v);
+        ++retried;
       }
       let stop = false;
       const workers = [0, 1, 2].map(async () => {
@@ -60,6 +62,7 @@ test(`SIGKILL during publishes, ${ROUNDS} rounds: fsck clean, acknowledged versi
     const doc = await (await fetch(`${reg.url}/crashy`)).json();
     for (const v of acknowledged) assert.ok(doc.versions[v], `acknowledged ${v} is present`);
     assert.ok(acknowledged.size >= ROUNDS, `made progress: ${acknowledged.size} publishes`);
+    t.diagnostic(`${ROUNDS} kills, ${acknowledged.size} publishes acknowledged, ${retried} in-flight publishes re-sent after restart`);
 
     // The clients agree: npm installs the latest version with its integrity checked.
     const cli = new Client(reg, token);
