@@ -34,6 +34,7 @@ fuzz: deps
 
 bench: build
 	@bash bench/run.sh
+	@bash bench/typosquat/run.sh
 
 clean:
 	rm -rf $(BUILD) build-fuzz

@@ -10,20 +10,18 @@
 
 #include <CLI/CLI.hpp>
 
-#include "absl/strings/str_cat.h"
 #include "base/log.h"
+#include "cli/common.h"
 #include "packaging/fsck.h"
 #include "server/app.h"
 #include "server/config.h"
 
 namespace bulwark::cli {
-namespace {
 
-struct CommonFlags {
-  std::string config;
-  std::string listen;
-  std::string data;
-};
+void AddCommonFlags(CLI::App* cmd, CommonFlags& flags) {
+  cmd->add_option("--config", flags.config, "YAML config file (docs/config.md)");
+  cmd->add_option("--data", flags.data, "data directory (default ./data)");
+}
 
 absl::StatusOr<Config> BuildConfig(const CommonFlags& f) {
   Config config;
@@ -43,6 +41,8 @@ int Fail(const absl::Status& s) {
   return 2;
 }
 
+namespace {
+
 int Serve(const CommonFlags& flags) {
   auto config = BuildConfig(flags);
   if (!config.ok()) return Fail(config.status());
@@ -52,7 +52,7 @@ int Serve(const CommonFlags& flags) {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  auto app = App::Open(*config);
+  auto app = App::Open(*config, App::Mode::kServe);
   if (!app.ok()) return Fail(app.status());
   absl::Status s = (*app)->Listen();
   if (!s.ok()) return Fail(s);
@@ -115,10 +115,7 @@ int Main(int argc, char** argv) {
   CLI::App app{"Bulwark: an npm registry built for supply-chain security"};
   app.require_subcommand(1);
   CommonFlags flags;
-  auto add_common = [&](CLI::App* cmd) {
-    cmd->add_option("--config", flags.config, "YAML config file (docs/config.md)");
-    cmd->add_option("--data", flags.data, "data directory (default ./data)");
-  };
+  auto add_common = [&](CLI::App* cmd) { AddCommonFlags(cmd, flags); };
 
   CLI::App* serve = app.add_subcommand("serve", "run the registry");
   add_common(serve);
@@ -138,7 +135,13 @@ int Main(int argc, char** argv) {
   CLI::App* fsck = app.add_subcommand("fsck", "check that every tarball exists and matches");
   add_common(fsck);
 
+  // Commands in their own files run from CLI11's callbacks and leave their exit code here.
+  int exit_code = -1;
+  AddTyposquatCommands(app, flags, exit_code);
+  AddDoctorCommand(app, flags, exit_code);
+
   CLI11_PARSE(app, argc, argv);
+  if (exit_code >= 0) return exit_code;
   if (serve->parsed()) return Serve(flags);
   if (user_add->parsed()) return UserAdd(flags, name, email, password_stdin, admin);
   if (fsck->parsed()) return Fsck(flags);

@@ -1,5 +1,6 @@
 #pragma once
-// The `bulwark` command: serve, user add, fsck (see `bulwark --help`).
+// The `bulwark` command: serve, user add, fsck, typosquat, popularity, doctor (see
+// `bulwark --help`).
 
 namespace bulwark::cli {
 

@@ -132,6 +132,22 @@ absl::Status PackageService::CheckWrite(const PackageRecord& p, const Identity& 
   return absl::OkStatus();
 }
 
+absl::Status PackageService::CheckNewPackage(const Identity& who, std::string_view name) const {
+  NameValidation nv = ValidatePackageName(name);
+  if (!nv.valid_for_new_packages) {
+    std::vector<std::string> all = nv.errors;
+    all.insert(all.end(), nv.warnings.begin(), nv.warnings.end());
+    return absl::InvalidArgumentError(
+        StrCat("invalid package name \"", name, "\": ", StrJoin(all, "; ")));
+  }
+  if (who.readonly) return absl::PermissionDeniedError("this token is read-only");
+  if (!policy_.Allows(PackageAction::kPublish, name, who.user)) {
+    return absl::PermissionDeniedError(
+        StrCat("user ", who.user, " is not allowed to publish package ", name));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status PackageService::Mutate(std::string_view name, bool create, const Mutation& fn) {
   for (int attempt = 0; attempt < options_.max_commit_retries; ++attempt) {
     PackageRecord p;
@@ -330,11 +346,22 @@ absl::StatusOr<PublishResult> PackageService::Publish(const Identity& who, std::
   vr.blob_key = HexEncode(Sha512(*tarball));
   vr.size = tarball->size();
 
+  // --- A new name passes the name gate (typosquatting, dependency confusion) before anything
+  // is stored, so a refused name leaves no blob behind. A concurrent first publish of the same
+  // name is gated too; whichever commits first creates the package.
+  if (name_gate_) {
+    BULWARK_ASSIGN_OR_RETURN(int64_t rev, store_.GetPackageRev(name));
+    if (rev == 0) {
+      // The plain rules first, so a user who may not publish at all hears that, not a verdict.
+      BULWARK_RETURN_IF_ERROR(CheckNewPackage(who, name));
+      BULWARK_RETURN_IF_ERROR(name_gate_->CheckNewName(who, name));
+    }
+  }
+
   // --- Blob first, then metadata: a crash in between leaves an unreferenced blob only.
   BULWARK_RETURN_IF_ERROR(blobs_.Put(vr.blob_key, *tarball));
 
   PublishResult result{std::string(name), version, false};
-  const bool new_name_ok = ValidatePackageName(name).valid_for_new_packages;
   absl::Status s = Mutate(name, true, [&](PackageRecord& p) -> absl::Status {
     if (auto it = p.versions.find(version); it != p.versions.end()) {
       // npm retries a PUT after a 5xx; the identical tarball is a success (§1.6).
@@ -347,18 +374,7 @@ absl::StatusOr<PublishResult> PackageService::Publish(const Identity& who, std::
           "You cannot publish over the previously published versions: ", version, "."));
     }
     if (!Exists(p)) {
-      if (!new_name_ok) {
-        NameValidation nv = ValidatePackageName(name);
-        std::vector<std::string> all = nv.errors;
-        all.insert(all.end(), nv.warnings.begin(), nv.warnings.end());
-        return absl::InvalidArgumentError(
-            StrCat("invalid package name \"", name, "\": ", StrJoin(all, "; ")));
-      }
-      if (who.readonly) return absl::PermissionDeniedError("this token is read-only");
-      if (!policy_.Allows(PackageAction::kPublish, name, who.user)) {
-        return absl::PermissionDeniedError(
-            StrCat("user ", who.user, " is not allowed to publish package ", name));
-      }
+      BULWARK_RETURN_IF_ERROR(CheckNewPackage(who, name));
       p.maintainers = {who.user};
       p.restricted = restricted.value_or(name[0] == '@' && options_.scoped_default_restricted);
     } else {

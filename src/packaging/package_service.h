@@ -16,6 +16,7 @@
 #include "bulwark/env/blob_store.h"
 #include "bulwark/env/clock.h"
 #include "bulwark/storage/metadata_store.h"
+#include "packaging/name_gate.h"
 #include "packaging/tarball.h"
 
 namespace bulwark {
@@ -68,6 +69,8 @@ class PackageService {
 
   // Called with the package name after every committed change (cache invalidation).
   void OnChange(std::function<void(const std::string&)> listener) { on_change_ = listener; }
+  // The gate new package names must pass (not owned; may be null: no gate). Set before serving.
+  void SetNameGate(NameGate* gate) { name_gate_ = gate; }
 
   // NotFound when absent, unpublished, or not readable by `who` (not leaking private names).
   absl::StatusOr<PackageRecord> Read(std::string_view name, const std::optional<Identity>& who);
@@ -104,6 +107,8 @@ class PackageService {
   // Read-modify-commit with optimistic retries. `create` allows a package that does not exist.
   absl::Status Mutate(std::string_view name, bool create, const Mutation& fn);
   absl::Status CheckWrite(const PackageRecord& p, const Identity& who, PackageAction action) const;
+  // Whether `who` may create the package `name`: a valid new name, a writable token, the rules.
+  absl::Status CheckNewPackage(const Identity& who, std::string_view name) const;
   absl::Status CheckUnpublishAllowed(const PackageRecord& p, const VersionRecord* v);
   absl::StatusOr<bool> HasDependents(std::string_view name);
   void UpdateSearchFields(PackageRecord& p) const;
@@ -114,6 +119,7 @@ class PackageService {
   const AccessPolicy& policy_;
   const RegistryOptions options_;
   std::function<void(const std::string&)> on_change_;
+  NameGate* name_gate_ = nullptr;
 };
 
 // Validates a dist-tag name: not a semver range (it would shadow versions) and URL-safe.

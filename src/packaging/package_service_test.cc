@@ -3,6 +3,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <set>
+
 #include "base/hash.h"
 #include "base/strings.h"
 #include "gtest/gtest.h"
@@ -177,6 +179,42 @@ TEST_F(PackageServiceTest, CrashBetweenBlobAndCommitLeavesOnlyAnOrphanBlob) {
   EXPECT_EQ(s.Read("ghost", alice_).status().code(), absl::StatusCode::kNotFound);
   // And the publish that follows (npm's retry) succeeds.
   EXPECT_TRUE(s.Publish(alice_, "ghost", PublishBody("ghost", "1.0.0")).ok());
+}
+
+// Refuses every name in `refused`; remembers which names it was asked about.
+class FakeNameGate final : public NameGate {
+ public:
+  absl::Status CheckNewName(const Identity& who, std::string_view name) override {
+    asked.emplace_back(name);
+    if (refused.count(std::string(name))) return absl::PermissionDeniedError("looks like x");
+    return absl::OkStatus();
+  }
+  std::set<std::string> refused;
+  std::vector<std::string> asked;
+};
+
+TEST_F(PackageServiceTest, NameGateSeesOnlyNewNamesAndRefusesBeforeAnythingIsStored) {
+  PackageService& s = Service();
+  FakeNameGate gate;
+  gate.refused = {"crossenv"};
+  s.SetNameGate(&gate);
+  ASSERT_TRUE(s.Publish(alice_, "fine", PublishBody("fine", "1.0.0")).ok());
+  ASSERT_TRUE(s.Publish(alice_, "fine", PublishBody("fine", "1.1.0")).ok());  // Not new: no ask.
+  json::object body = PublishBody("crossenv", "1.0.0");
+  auto r = s.Publish(bob_, "crossenv", body);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(std::string(r.status().message()), "looks like x");
+  EXPECT_EQ(gate.asked, (std::vector<std::string>{"fine", "crossenv"}));
+  EXPECT_EQ(store_->GetPackageRev("crossenv").value(), 0);
+  // The refused tarball was never written.
+  std::string tgz = MakeTarball(R"({"name":"crossenv","version":"1.0.0"})");
+  EXPECT_FALSE(blobs_->Exists(HexEncode(Sha512(tgz))).value());
+  // The plain rules come first: a read-only token hears that, and the gate is not asked.
+  Identity ro = bob_;
+  ro.readonly = true;
+  EXPECT_EQ(std::string(s.Publish(ro, "other", PublishBody("other", "1.0.0")).status().message()),
+            "this token is read-only");
+  EXPECT_EQ(gate.asked.size(), 2u);
 }
 
 }  // namespace

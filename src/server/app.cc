@@ -5,10 +5,11 @@
 
 #include "bulwark/env/clock.h"
 #include "bulwark/env/random.h"
+#include "base/log.h"
 
 namespace bulwark {
 
-absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config) {
+absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) {
   std::unique_ptr<App> app(new App());
   app->config_ = config;
   std::error_code ec;
@@ -26,10 +27,37 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config) {
                                                     config.accounts);
   app->packages_ = std::make_unique<PackageService>(*app->store_, *app->blobs_, RealClock(),
                                                     *app->policy_, config.registry);
+  if (mode == Mode::kServe) {
+    BULWARK_RETURN_IF_ERROR(app->LoadNamePolicy());
+    app->packages_->SetNameGate(app->name_policy_.get());
+  }
   app->api_ = std::make_unique<RegistryApi>(*app->accounts_, *app->packages_, RealClock(),
                                             config.api);
   app->server_ = http::NewBeastServer(config.server, *app->api_);
   return app;
+}
+
+absl::Status App::LoadNamePolicy() {
+  if (name_policy_) return absl::OkStatus();
+  BULWARK_ASSIGN_OR_RETURN(
+      std::shared_ptr<const typosquat::Index> index,
+      LoadPopularityIndex(config_.typosquat, *store_, RealClock(), name_index_info_));
+  const NameIndexInfo& info = name_index_info_;
+  if (!info.enabled) {
+    LogWarning("typosquat protection is disabled (typosquat.enabled: false); private names "
+               "are still protected");
+  } else if (index) {
+    LogInfo("typosquat index: %d protected names (%d from the snapshot, %d imported) built in "
+            "%d ms, %.1f MiB",
+            info.indexed_names, info.snapshot_names, info.imported_names,
+            absl::ToInt64Milliseconds(info.build_time),
+            static_cast<double>(info.memory_bytes) / (1 << 20));
+  } else {
+    LogWarning("typosquat index is empty: no snapshot and no imported popularity");
+  }
+  name_policy_ = std::make_unique<NamePolicy>(*store_, RealClock(), std::move(index),
+                                              config_.private_names, config_.typosquat.engine);
+  return absl::OkStatus();
 }
 
 absl::Status App::Listen() { return server_->Listen(); }

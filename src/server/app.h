@@ -11,14 +11,28 @@
 #include "bulwark/storage/metadata_store.h"
 #include "http/server.h"
 #include "packaging/package_service.h"
+#include "security/name_policy.h"
 #include "server/config.h"
+#include "server/name_index.h"
 
 namespace bulwark {
 
 class App {
  public:
+  enum class Mode {
+    kAdmin,  // For CLI commands: stores and services only; LoadNamePolicy() when needed.
+    kServe,  // Also builds the name policy and puts it in the publish path.
+  };
   // Opens (creating) the data directory's stores. Does not listen yet.
-  static absl::StatusOr<std::unique_ptr<App>> Open(const Config& config);
+  static absl::StatusOr<std::unique_ptr<App>> Open(const Config& config,
+                                                   Mode mode = Mode::kAdmin);
+
+  // Builds the typosquat index (logging its size, build time and memory) and the name policy.
+  // Idempotent. A missing snapshot is a warning (see name_index_info()), not an error.
+  absl::Status LoadNamePolicy();
+  NamePolicy* name_policy() { return name_policy_.get(); }  // Null before LoadNamePolicy().
+  const NameIndexInfo& name_index_info() const { return name_index_info_; }
+  const Config& config() const { return config_; }
 
   absl::Status Listen();  // Binds the HTTP server; port() is known after.
   uint16_t port() const { return server_->port(); }
@@ -38,6 +52,8 @@ class App {
   std::unique_ptr<AccessPolicy> policy_;
   std::unique_ptr<AccountService> accounts_;
   std::unique_ptr<PackageService> packages_;
+  NameIndexInfo name_index_info_;
+  std::unique_ptr<NamePolicy> name_policy_;
   std::unique_ptr<RegistryApi> api_;
   std::unique_ptr<http::Server> server_;
 };

@@ -1,8 +1,10 @@
 #include "base/strings.h"
 #include "server/config.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 
 #include <yaml-cpp/yaml.h>
@@ -38,6 +40,106 @@ absl::StatusOr<std::vector<std::string>> Principals(const YAML::Node& n, const s
     return absl::InvalidArgumentError(StrCat("config: ", where, ": ", e.what()));
   }
   return out;
+}
+
+absl::Status CheckKeys(const YAML::Node& node, const std::string& where,
+                       std::initializer_list<std::string_view> known) {
+  if (!node) return absl::OkStatus();
+  if (!node.IsMap()) {
+    return absl::InvalidArgumentError(StrCat("config: ", where, " must be a mapping"));
+  }
+  for (const auto& kv : node) {
+    std::string key = kv.first.as<std::string>();
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      return absl::InvalidArgumentError(StrCat("config: unknown key \"", where, ".", key, "\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseTyposquat(const YAML::Node& node, const std::string& base_dir,
+                            TyposquatConfig& out) {
+  BULWARK_RETURN_IF_ERROR(CheckKeys(node, "typosquat",
+                                    {"enabled", "snapshot", "top_n", "min_target_downloads",
+                                     "warn_score", "hold_score", "block_score"}));
+  const std::string w = "typosquat.";
+  BULWARK_RETURN_IF_ERROR(Read(node, "enabled", out.enabled, w));
+  BULWARK_RETURN_IF_ERROR(Read(node, "snapshot", out.snapshot, w));
+  if (!out.snapshot.empty() && std::filesystem::path(out.snapshot).is_relative()) {
+    out.snapshot = (std::filesystem::path(base_dir) / out.snapshot).lexically_normal().string();
+  }
+  typosquat::Options& o = out.engine;
+  BULWARK_RETURN_IF_ERROR(Read(node, "top_n", o.top_n, w));
+  BULWARK_RETURN_IF_ERROR(Read(node, "min_target_downloads", o.min_target_downloads, w));
+  BULWARK_RETURN_IF_ERROR(Read(node, "warn_score", o.warn_score, w));
+  BULWARK_RETURN_IF_ERROR(Read(node, "hold_score", o.hold_score, w));
+  BULWARK_RETURN_IF_ERROR(Read(node, "block_score", o.block_score, w));
+  // Scores are 0..1 and the verdicts escalate: warn <= hold <= block.
+  if (!(0 <= o.warn_score && o.warn_score <= o.hold_score && o.hold_score <= o.block_score &&
+        o.block_score <= 1)) {
+    return absl::InvalidArgumentError(
+        "config: typosquat scores must satisfy 0 <= warn_score <= hold_score <= block_score <= 1");
+  }
+  if (o.top_n < 1) return absl::InvalidArgumentError("config: typosquat.top_n must be positive");
+  return absl::OkStatus();
+}
+
+absl::Status ParsePrivate(const YAML::Node& node, PrivateNamesConfig& out) {
+  BULWARK_RETURN_IF_ERROR(CheckKeys(node, "private", {"scopes", "names"}));
+  if (!node) return absl::OkStatus();
+  if (const YAML::Node scopes = node["scopes"]) {
+    if (!scopes.IsMap()) {
+      return absl::InvalidArgumentError("config: private.scopes must map '@scope' to members");
+    }
+    for (const auto& kv : scopes) {
+      std::string scope = kv.first.as<std::string>();
+      if (scope.size() < 2 || scope[0] != '@' || scope.find('/') != std::string::npos) {
+        return absl::InvalidArgumentError(StrCat(
+            "config: private.scopes: \"", scope, "\" is not a scope (write it as '@name')"));
+      }
+      std::vector<std::string> members;
+      if (!kv.second.IsNull()) {
+        BULWARK_ASSIGN_OR_RETURN(members, Principals(kv.second, "private.scopes." + scope));
+      }
+      out.scopes[AsciiStrToLower(scope)] = std::move(members);
+    }
+  }
+  if (const YAML::Node names = node["names"]) {
+    // Either a list of names (admins only) or a mapping of name to its owners.
+    auto add = [&](const std::string& name) -> absl::Status {
+      if (name.empty() || name[0] == '@') {
+        return absl::InvalidArgumentError(StrCat(
+            "config: private.names: \"", name,
+            "\" must be an unscoped name (scoped names are protected by private.scopes)"));
+      }
+      return absl::OkStatus();
+    };
+    try {
+      if (names.IsSequence()) {
+        for (const auto& n : names) {
+          std::string name = n.as<std::string>();
+          BULWARK_RETURN_IF_ERROR(add(name));
+          out.names[name] = {};
+        }
+      } else if (names.IsMap()) {
+        for (const auto& kv : names) {
+          std::string name = kv.first.as<std::string>();
+          BULWARK_RETURN_IF_ERROR(add(name));
+          std::vector<std::string> owners;
+          if (!kv.second.IsNull()) {
+            BULWARK_ASSIGN_OR_RETURN(owners, Principals(kv.second, "private.names." + name));
+          }
+          out.names[name] = std::move(owners);
+        }
+      } else {
+        return absl::InvalidArgumentError(
+            "config: private.names must be a list of names or a mapping of name to owners");
+      }
+    } catch (const YAML::Exception& e) {
+      return absl::InvalidArgumentError(StrCat("config: private.names: ", e.what()));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -78,7 +180,8 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
   if (root.IsNull()) return c;
   if (!root.IsMap()) return absl::InvalidArgumentError("config: the top level must be a mapping");
   static const char* kKnown[] = {"listen", "storage", "public_url", "log_level", "server",
-                                 "limits", "auth", "publish", "packages"};
+                                 "limits", "auth", "publish", "packages", "typosquat",
+                                 "private"};
   for (const auto& kv : root) {
     std::string key = kv.first.as<std::string>();
     if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
@@ -163,6 +266,8 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
       c.packages.push_back(std::move(rule));
     }
   }
+  BULWARK_RETURN_IF_ERROR(ParseTyposquat(root["typosquat"], base_dir, c.typosquat));
+  BULWARK_RETURN_IF_ERROR(ParsePrivate(root["private"], c.private_names));
   return c;
 }
 

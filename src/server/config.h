@@ -11,6 +11,7 @@
 #include "bulwark/base/status.h"
 #include "http/server.h"
 #include "packaging/package_service.h"
+#include "security/name_policy.h"
 
 namespace bulwark {
 
@@ -23,6 +24,8 @@ struct Config {
   AccountOptions accounts;
   RegistryOptions registry;
   std::vector<PackageRule> packages;  // Empty: AccessPolicy::Default().
+  TyposquatConfig typosquat;          // `typosquat:`; snapshot path absolute when set.
+  PrivateNamesConfig private_names;   // `private:` (dependency confusion).
 };
 
 // InvalidArgument naming the key and the problem for a bad file; NotFound when it is missing.

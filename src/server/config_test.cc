@@ -65,6 +65,76 @@ TEST(Config, ErrorsNameTheProblem) {
             absl::StatusCode::kNotFound);
 }
 
+TEST(Config, TyposquatDefaultsAndOverrides) {
+  auto d = ParseConfig("", "/etc/bulwark");
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->typosquat.enabled);
+  EXPECT_EQ(d->typosquat.snapshot, "");  // The shipped snapshot.
+  EXPECT_TRUE(d->private_names.scopes.empty());
+  EXPECT_TRUE(d->private_names.names.empty());
+
+  auto c = ParseConfig(R"(
+typosquat:
+  enabled: false
+  snapshot: data/top.tsv.gz
+  top_n: 1000
+  min_target_downloads: 50
+  warn_score: 0.3
+  hold_score: 0.5
+  block_score: 0.9
+)", "/etc/bulwark");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE(c->typosquat.enabled);
+  EXPECT_EQ(c->typosquat.snapshot, "/etc/bulwark/data/top.tsv.gz");
+  EXPECT_EQ(c->typosquat.engine.top_n, 1000u);
+  EXPECT_EQ(c->typosquat.engine.min_target_downloads, 50u);
+  EXPECT_DOUBLE_EQ(c->typosquat.engine.warn_score, 0.3);
+  EXPECT_DOUBLE_EQ(c->typosquat.engine.hold_score, 0.5);
+  EXPECT_DOUBLE_EQ(c->typosquat.engine.block_score, 0.9);
+}
+
+TEST(Config, PrivateScopesAndNames) {
+  auto c = ParseConfig(R"(
+private:
+  scopes:
+    '@acme': [alice, bob]
+    '@ops': carol
+    '@empty':
+  names: [acme-utils, acme-config]
+)", "/");
+  ASSERT_TRUE(c.ok()) << c.status();
+  const auto& p = c->private_names;
+  ASSERT_EQ(p.scopes.size(), 3u);
+  EXPECT_EQ(p.scopes.at("@acme"), (std::vector<std::string>{"alice", "bob"}));
+  EXPECT_EQ(p.scopes.at("@ops"), (std::vector<std::string>{"carol"}));
+  EXPECT_TRUE(p.scopes.at("@empty").empty());
+  ASSERT_EQ(p.names.size(), 2u);
+  EXPECT_TRUE(p.names.at("acme-utils").empty());  // Admins only.
+
+  auto owned = ParseConfig("private:\n  names:\n    acme-utils: [alice]\n    acme-cli:\n", "/");
+  ASSERT_TRUE(owned.ok()) << owned.status();
+  EXPECT_EQ(owned->private_names.names.at("acme-utils"), (std::vector<std::string>{"alice"}));
+  EXPECT_TRUE(owned->private_names.names.at("acme-cli").empty());
+}
+
+TEST(Config, TyposquatAndPrivateErrors) {
+  auto message = [](const std::string& yaml) {
+    return std::string(ParseConfig(yaml, "/").status().message());
+  };
+  EXPECT_EQ(message("typosquat:\n  enabeld: true"), "config: unknown key \"typosquat.enabeld\"");
+  EXPECT_EQ(message("typosquat:\n  warn_score: 0.9\n  block_score: 0.5"),
+            "config: typosquat scores must satisfy 0 <= warn_score <= hold_score <= block_score "
+            "<= 1");
+  EXPECT_EQ(message("private:\n  scopes:\n    acme: [alice]"),
+            "config: private.scopes: \"acme\" is not a scope (write it as '@name')");
+  EXPECT_EQ(message("private:\n  names: ['@acme/x']"),
+            "config: private.names: \"@acme/x\" must be an unscoped name (scoped names are "
+            "protected by private.scopes)");
+  EXPECT_EQ(message("private:\n  scopes: [a]"),
+            "config: private.scopes must map '@scope' to members");
+  EXPECT_EQ(message("private: [x]"), "config: private must be a mapping");
+}
+
 TEST(Config, ListenForms) {
   Config c;
   ASSERT_TRUE(ApplyListen(c, "[::1]:0").ok());

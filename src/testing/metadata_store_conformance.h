@@ -162,4 +162,73 @@ TEST_P(MetadataStoreConformance, LoginSessions) {
   EXPECT_EQ(store_->GetLoginSession("abc").status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_P(MetadataStoreConformance, PopularityIsReplacedAsAWhole) {
+  EXPECT_TRUE(store_->ListPopularity()->empty());
+  ASSERT_TRUE(store_->SetPopularity({{"react", 100}, {"cross-env", 50}, {"react", 120}}).ok());
+  auto list = store_->ListPopularity();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].name, "cross-env");
+  EXPECT_EQ((*list)[0].downloads, 50u);
+  EXPECT_EQ((*list)[1].name, "react");
+  EXPECT_EQ((*list)[1].downloads, 120u);  // The last entry for a name wins.
+  ASSERT_TRUE(store_->SetPopularity({{"lodash", uint64_t{1} << 40}}).ok());
+  list = store_->ListPopularity();
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].name, "lodash");
+  EXPECT_EQ((*list)[0].downloads, uint64_t{1} << 40);
+  ASSERT_TRUE(store_->SetPopularity({}).ok());
+  EXPECT_TRUE(store_->ListPopularity()->empty());
+}
+
+TEST_P(MetadataStoreConformance, AllowedNames) {
+  ASSERT_TRUE(store_->AddAllowedName({"crossenv", "admin", absl::FromUnixSeconds(10)}).ok());
+  ASSERT_TRUE(store_->AddAllowedName({"babelcli", "cli", absl::FromUnixSeconds(20)}).ok());
+  // Adding again keeps the first record.
+  ASSERT_TRUE(store_->AddAllowedName({"crossenv", "other", absl::FromUnixSeconds(30)}).ok());
+  auto list = store_->ListAllowedNames();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].name, "babelcli");
+  EXPECT_EQ((*list)[1].name, "crossenv");
+  EXPECT_EQ((*list)[1].added_by, "admin");
+  EXPECT_EQ((*list)[1].created, absl::FromUnixSeconds(10));
+  ASSERT_TRUE(store_->RemoveAllowedName("crossenv").ok());
+  EXPECT_EQ(store_->RemoveAllowedName("crossenv").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->ListAllowedNames()->size(), 1u);
+}
+
+TEST_P(MetadataStoreConformance, NameFindingsAreAppendedInOrder) {
+  NameFinding f;
+  f.id = 77;  // Ignored: the store assigns ids.
+  f.name = "crossenv";
+  f.user = "mallory";
+  f.verdict = "block";
+  f.target = "cross-env";
+  f.checks = {"punctuation", "separator"};
+  f.score = 0.875;
+  f.message = "refused";
+  f.created = absl::FromUnixSeconds(100);
+  ASSERT_TRUE(store_->RecordNameFinding(f).ok());
+  f.name = "reactt";
+  f.verdict = "warn";
+  f.checks = {};
+  ASSERT_TRUE(store_->RecordNameFinding(f).ok());
+  auto list = store_->ListNameFindings();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].name, "crossenv");
+  EXPECT_EQ((*list)[0].user, "mallory");
+  EXPECT_EQ((*list)[0].verdict, "block");
+  EXPECT_EQ((*list)[0].target, "cross-env");
+  EXPECT_EQ((*list)[0].checks, (std::vector<std::string>{"punctuation", "separator"}));
+  EXPECT_DOUBLE_EQ((*list)[0].score, 0.875);
+  EXPECT_EQ((*list)[0].message, "refused");
+  EXPECT_EQ((*list)[0].created, absl::FromUnixSeconds(100));
+  EXPECT_EQ((*list)[1].name, "reactt");
+  EXPECT_TRUE((*list)[1].checks.empty());
+  EXPECT_LT((*list)[0].id, (*list)[1].id);
+  EXPECT_GT((*list)[0].id, 0);
+}
+
 }  // namespace bulwark::testing

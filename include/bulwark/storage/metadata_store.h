@@ -1,5 +1,6 @@
 #pragma once
-// MetadataStore seam: users, tokens, packages and login sessions. Implementations: SQLite
+// MetadataStore seam: users, tokens, packages, login sessions, and the typosquat protection's
+// data (imported popularity, the admin allow-list, publish-gate findings). Implementations: SQLite
 // (embedded default) and, later, PostgreSQL; both pass tests/metadata_store_conformance.
 //
 // Contract:
@@ -50,6 +51,22 @@ class MetadataStore {
   virtual absl::Status DeleteLoginSession(std::string_view id) = 0;
   // Deletes sessions created before `cutoff`.
   virtual absl::Status ExpireLoginSessions(absl::Time cutoff) = 0;
+
+  // Imported popularity (typosquat protection). SetPopularity replaces the whole set
+  // atomically; a name listed twice keeps its last entry. ListPopularity is ordered by name.
+  virtual absl::Status SetPopularity(const std::vector<PopularityEntry>& entries) = 0;
+  virtual absl::StatusOr<std::vector<PopularityEntry>> ListPopularity() = 0;
+
+  // The admin allow-list of names exempt from typosquat checks. Adding a listed name keeps the
+  // first record and returns OK; removing an absent name returns NotFound. Ordered by name.
+  virtual absl::Status AddAllowedName(const AllowedName& allowed) = 0;
+  virtual absl::Status RemoveAllowedName(std::string_view name) = 0;
+  virtual absl::StatusOr<std::vector<AllowedName>> ListAllowedNames() = 0;
+
+  // Publish-gate findings, append-only. RecordNameFinding ignores `finding.id` and assigns the
+  // next one; ListNameFindings returns them oldest first.
+  virtual absl::Status RecordNameFinding(const NameFinding& finding) = 0;
+  virtual absl::StatusOr<std::vector<NameFinding>> ListNameFindings() = 0;
 };
 
 // SQLite in WAL mode at `path` (created with its schema when missing).

@@ -87,4 +87,31 @@ struct LoginSession {
   std::string secret;  // Token secret minted for the CLI; handed out once, then the row is deleted.
 };
 
+// One name's downloads, imported by `bulwark popularity import` (feeds typosquat protection).
+struct PopularityEntry {
+  std::string name;
+  uint64_t downloads = 0;
+};
+
+// A name an administrator let through the typosquat checks (`bulwark typosquat allow NAME`).
+struct AllowedName {
+  std::string name;
+  std::string added_by;  // Who allowed it (a user name, or "cli").
+  absl::Time created = absl::InfinitePast();
+};
+
+// What the publish gate decided about a suspicious new name, kept for administrators.
+struct NameFinding {
+  int64_t id = 0;           // Assigned by the store, increasing; 0 before it is stored.
+  std::string name;         // The name being published.
+  std::string user;         // Who tried to publish it.
+  // NOTE: persisted; do not rename. "warn" (published), "hold" or "block" (refused).
+  std::string verdict;
+  std::string target;       // The popular or private name it resembles.
+  std::vector<std::string> checks;  // The engine's check names (typosquat::Match::checks).
+  double score = 0;
+  std::string message;      // What the publisher was told, or would have been.
+  absl::Time created = absl::InfinitePast();
+};
+
 }  // namespace bulwark

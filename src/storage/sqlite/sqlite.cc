@@ -73,6 +73,10 @@ Stmt& Stmt::Bind(int i, int64_t v) {
   sqlite3_bind_int64(st_, i, v);
   return *this;
 }
+Stmt& Stmt::Bind(int i, double v) {
+  sqlite3_bind_double(st_, i, v);
+  return *this;
+}
 Stmt& Stmt::BindNull(int i) {
   sqlite3_bind_null(st_, i);
   return *this;
@@ -83,6 +87,11 @@ absl::StatusOr<bool> Stmt::Step() {
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   return ErrorFromCode(rc, db_, "step");
+}
+
+void Stmt::Reset() {
+  sqlite3_reset(st_);
+  sqlite3_clear_bindings(st_);
 }
 
 absl::Status Stmt::Run() {
@@ -98,6 +107,7 @@ std::string Stmt::Text(int col) const {
   return p ? std::string(reinterpret_cast<const char*>(p), n) : std::string();
 }
 int64_t Stmt::Int(int col) const { return sqlite3_column_int64(st_, col); }
+double Stmt::Double(int col) const { return sqlite3_column_double(st_, col); }
 bool Stmt::IsNull(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
 
 }  // namespace bulwark::sqlite

@@ -39,6 +39,7 @@ class Stmt {
 
   Stmt& Bind(int i, std::string_view v);
   Stmt& Bind(int i, int64_t v);
+  Stmt& Bind(int i, double v);
   Stmt& BindNull(int i);
   Stmt& BindOpt(int i, const std::optional<int64_t>& v) {
     return v ? Bind(i, *v) : BindNull(i);
@@ -48,9 +49,12 @@ class Stmt {
   absl::StatusOr<bool> Step();
   // Runs to completion (for statements without rows).
   absl::Status Run();
+  // Rewinds the statement and clears its bindings, to run it again with new values.
+  void Reset();
 
   std::string Text(int col) const;
   int64_t Int(int col) const;
+  double Double(int col) const;
   bool IsNull(int col) const;
 
  private:

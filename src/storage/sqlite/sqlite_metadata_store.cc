@@ -1,9 +1,14 @@
-// SqliteMetadataStore: the embedded default MetadataStore. One writer connection (writes are
+// SqliteMetadataStore: the embedded default MetadataStore. Tables added after schema version 1
+// (popularity, allowed_names, name_findings) are created with IF NOT EXISTS on open, so older
+// databases gain them without a version bump.
+// One writer connection (writes are
 // serialised in-process; BEGIN IMMEDIATE also serialises against other processes such as
 // `bulwark user add` while the server runs) and a small pool of reader connections, which WAL
 // lets run beside the writer.
 
+#include <algorithm>
 #include <atomic>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -43,6 +48,14 @@ CREATE TABLE IF NOT EXISTS versions(
   PRIMARY KEY(package, version)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS login_sessions(
   id TEXT PRIMARY KEY, created INTEGER NOT NULL, user TEXT NOT NULL, secret TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS popularity(name TEXT PRIMARY KEY, downloads INTEGER NOT NULL)
+  WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS allowed_names(
+  name TEXT PRIMARY KEY, added_by TEXT NOT NULL, created INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS name_findings(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, user TEXT NOT NULL,
+  verdict TEXT NOT NULL, target TEXT NOT NULL, checks TEXT NOT NULL, score REAL NOT NULL,
+  message TEXT NOT NULL, created INTEGER NOT NULL);
 )sql";
 
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
@@ -325,6 +338,114 @@ class SqliteMetadataStore final : public MetadataStore {
                              writer_->db.Prepare("DELETE FROM login_sessions WHERE created<?"));
     st.Bind(1, Micros(cutoff));
     return st.Run();
+  }
+
+  absl::Status SetPopularity(const std::vector<PopularityEntry>& entries) override {
+    absl::MutexLock l(&writer_->mu);
+    Db& db = writer_->db;
+    BULWARK_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    absl::Status s = [&]() -> absl::Status {
+      BULWARK_RETURN_IF_ERROR(db.Exec("DELETE FROM popularity"));
+      BULWARK_ASSIGN_OR_RETURN(
+          Stmt st, db.Prepare("INSERT OR REPLACE INTO popularity(name,downloads) VALUES(?,?)"));
+      for (const auto& e : entries) {
+        // SQLite integers are signed; no package has 2^63 downloads, so clamp rather than wrap.
+        int64_t downloads = static_cast<int64_t>(
+            std::min<uint64_t>(e.downloads, std::numeric_limits<int64_t>::max()));
+        st.Bind(1, e.name).Bind(2, downloads);
+        BULWARK_RETURN_IF_ERROR(st.Run());
+        st.Reset();
+      }
+      return absl::OkStatus();
+    }();
+    if (s.ok()) s = db.Exec("COMMIT");
+    if (!s.ok()) db.Exec("ROLLBACK").IgnoreError();
+    return s;
+  }
+
+  absl::StatusOr<std::vector<PopularityEntry>> ListPopularity() override {
+    return WithReader([&](Db& db) -> absl::StatusOr<std::vector<PopularityEntry>> {
+      BULWARK_ASSIGN_OR_RETURN(
+          Stmt st, db.Prepare("SELECT name,downloads FROM popularity ORDER BY name"));
+      std::vector<PopularityEntry> out;
+      while (true) {
+        BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        out.push_back({st.Text(0), static_cast<uint64_t>(std::max<int64_t>(0, st.Int(1)))});
+      }
+      return out;
+    });
+  }
+
+  absl::Status AddAllowedName(const AllowedName& a) override {
+    absl::MutexLock l(&writer_->mu);
+    BULWARK_ASSIGN_OR_RETURN(
+        Stmt st, writer_->db.Prepare("INSERT OR IGNORE INTO allowed_names(name,added_by,created) "
+                                     "VALUES(?,?,?)"));
+    st.Bind(1, a.name).Bind(2, a.added_by).Bind(3, Micros(a.created));
+    return st.Run();
+  }
+
+  absl::Status RemoveAllowedName(std::string_view name) override {
+    absl::MutexLock l(&writer_->mu);
+    BULWARK_ASSIGN_OR_RETURN(Stmt st,
+                             writer_->db.Prepare("DELETE FROM allowed_names WHERE name=?"));
+    st.Bind(1, name);
+    BULWARK_RETURN_IF_ERROR(st.Run());
+    if (sqlite3_changes(writer_->db.raw()) == 0) {
+      return absl::NotFoundError(StrCat(name, " is not on the allow-list"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<AllowedName>> ListAllowedNames() override {
+    return WithReader([&](Db& db) -> absl::StatusOr<std::vector<AllowedName>> {
+      BULWARK_ASSIGN_OR_RETURN(
+          Stmt st, db.Prepare("SELECT name,added_by,created FROM allowed_names ORDER BY name"));
+      std::vector<AllowedName> out;
+      while (true) {
+        BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        out.push_back({st.Text(0), st.Text(1), FromMicros(st.Int(2))});
+      }
+      return out;
+    });
+  }
+
+  absl::Status RecordNameFinding(const NameFinding& f) override {
+    absl::MutexLock l(&writer_->mu);
+    BULWARK_ASSIGN_OR_RETURN(
+        Stmt st, writer_->db.Prepare("INSERT INTO name_findings(name,user,verdict,target,checks,"
+                                     "score,message,created) VALUES(?,?,?,?,?,?,?,?)"));
+    st.Bind(1, f.name).Bind(2, f.user).Bind(3, f.verdict).Bind(4, f.target);
+    st.Bind(5, StringsToJson(f.checks)).Bind(6, f.score).Bind(7, f.message);
+    st.Bind(8, Micros(f.created));
+    return st.Run();
+  }
+
+  absl::StatusOr<std::vector<NameFinding>> ListNameFindings() override {
+    return WithReader([&](Db& db) -> absl::StatusOr<std::vector<NameFinding>> {
+      BULWARK_ASSIGN_OR_RETURN(
+          Stmt st, db.Prepare("SELECT id,name,user,verdict,target,checks,score,message,created "
+                              "FROM name_findings ORDER BY id"));
+      std::vector<NameFinding> out;
+      while (true) {
+        BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        NameFinding f;
+        f.id = st.Int(0);
+        f.name = st.Text(1);
+        f.user = st.Text(2);
+        f.verdict = st.Text(3);
+        f.target = st.Text(4);
+        BULWARK_ASSIGN_OR_RETURN(f.checks, StringsFromJson(st.Text(5)));
+        f.score = st.Double(6);
+        f.message = st.Text(7);
+        f.created = FromMicros(st.Int(8));
+        out.push_back(std::move(f));
+      }
+      return out;
+    });
   }
 
  private:
