@@ -127,6 +127,7 @@ bool RegistryApi::ServeFromCache(const http::Request& req, const CachedPackage& 
       return true;
     }
     res = http::Response();
+    if (downloads_ && req.method == "GET") downloads_->Count(entry.name);
     if (bytes) {
       res.shared_body = std::move(bytes);
     } else {

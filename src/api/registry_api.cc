@@ -18,13 +18,14 @@ http::Response NoStore(http::Response r) {
 }
 
 RegistryApi::RegistryApi(AccountService& accounts, PackageService& packages, Clock& clock,
-                         ApiOptions options)
+                         ApiOptions options, DownloadCounter* downloads)
     : accounts_(accounts),
       packages_(packages),
       clock_(clock),
       options_(std::move(options)),
       cache_(options_.cache_ttl, options_.cache_entries),
-      blob_cache_(options_.tarball_cache_bytes, options_.tarball_cache_max_blob) {
+      blob_cache_(options_.tarball_cache_bytes, options_.tarball_cache_max_blob),
+      downloads_(downloads) {
   packages_.OnChange([this](const std::string& name) { cache_.Invalidate(name); });
 }
 

@@ -12,6 +12,7 @@
 #include "base/json.h"
 #include "bulwark/env/clock.h"
 #include "http/message.h"
+#include "jobs/download_counter.h"
 #include "packaging/package_service.h"
 
 namespace bulwark {
@@ -32,7 +33,9 @@ struct ApiOptions {
 
 class RegistryApi final : public http::Application {
  public:
-  RegistryApi(AccountService& accounts, PackageService& packages, Clock& clock, ApiOptions options);
+  // `downloads` (optional) counts every tarball served.
+  RegistryApi(AccountService& accounts, PackageService& packages, Clock& clock, ApiOptions options,
+              DownloadCounter* downloads = nullptr);
 
   uint64_t BodyLimit(const http::RequestHead& head) override;
   bool TryFast(const http::Request& request, http::Response& response) override;
@@ -91,6 +94,7 @@ class RegistryApi final : public http::Application {
   const ApiOptions options_;
   PackumentCache cache_;
   BlobCache blob_cache_;
+  DownloadCounter* const downloads_;
 };
 
 // JSON response helpers shared by the handler files.

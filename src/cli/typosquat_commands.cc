@@ -1,4 +1,5 @@
-// `bulwark typosquat check|audit|allow|disallow` and `bulwark popularity import`.
+// `bulwark typosquat check|audit|allow|disallow|protect|unprotect` and
+// `bulwark popularity import`.
 //
 // Exit codes: check and audit exit 0 when nothing is suspicious, 1 when a name would be warned,
 // held or blocked at publish (check) or a suspicious pair was found (audit), 2 on error.
@@ -196,6 +197,22 @@ int Allow(const CommonFlags& flags, const std::string& name, bool allow) {
   return 0;
 }
 
+int Protect(const CommonFlags& flags, const std::string& name, bool protect) {
+  auto config = BuildConfig(flags);
+  if (!config.ok()) return Fail(config.status());
+  auto app = App::Open(*config);
+  if (!app.ok()) return Fail(app.status());
+  MetadataStore& store = (*app)->store();
+  absl::Status s = protect ? store.AddProtectedName({name, "cli", RealClock().Now()})
+                           : store.RemoveProtectedName(name);
+  if (!s.ok()) return Fail(s);
+  std::printf(protect ? "protected %s: names resembling it are checked like a popular package's; "
+                        "a running server uses it after a restart\n"
+                      : "%s is no longer protected (after a restart)\n",
+              name.c_str());
+  return 0;
+}
+
 int ImportPopularity(const CommonFlags& flags, const std::string& file) {
   auto config = BuildConfig(flags);
   if (!config.ok()) return Fail(config.status());
@@ -251,6 +268,17 @@ void AddTyposquatCommands(CLI::App& app, CommonFlags& flags, int& exit_code) {
   AddCommonFlags(disallow, flags);
   disallow->add_option("NAME", st->name, "package name")->required();
   disallow->callback([&flags, &exit_code, st] { exit_code = Allow(flags, st->name, false); });
+
+  CLI::App* protect = typo->add_subcommand(
+      "protect", "protect NAME (a brand, an internal name) as if it were popular");
+  AddCommonFlags(protect, flags);
+  protect->add_option("NAME", st->name, "package name")->required();
+  protect->callback([&flags, &exit_code, st] { exit_code = Protect(flags, st->name, true); });
+
+  CLI::App* unprotect = typo->add_subcommand("unprotect", "stop protecting NAME");
+  AddCommonFlags(unprotect, flags);
+  unprotect->add_option("NAME", st->name, "package name")->required();
+  unprotect->callback([&flags, &exit_code, st] { exit_code = Protect(flags, st->name, false); });
 
   CLI::App* popularity = app.add_subcommand("popularity",
                                             "download counts behind typosquat "

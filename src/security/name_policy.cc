@@ -46,7 +46,8 @@ std::string_view BareName(std::string_view name) {
 
 absl::StatusOr<std::unique_ptr<typosquat::Index>> BuildPopularityIndex(
     std::vector<typosquat::PopularName> snapshot, const std::vector<PopularityEntry>& imported,
-    const typosquat::Options& options) {
+    const typosquat::Options& options, const std::vector<PopularityEntry>& counted,
+    const std::vector<std::string>& protected_names) {
   // Imported counts are this organisation's own view (or a fresher export), so they win.
   std::unordered_map<std::string, size_t> at;
   at.reserve(snapshot.size() + imported.size());
@@ -57,6 +58,23 @@ absl::StatusOr<std::unique_ptr<typosquat::Index>> BuildPopularityIndex(
     } else {
       at.emplace(e.name, snapshot.size());
       snapshot.push_back({e.name, e.downloads, false});
+    }
+  }
+  for (const auto& e : counted) {
+    if (auto it = at.find(e.name); it != at.end()) {
+      uint64_t& d = snapshot[it->second].downloads;
+      d = std::max(d, e.downloads);
+    } else {
+      at.emplace(e.name, snapshot.size());
+      snapshot.push_back({e.name, e.downloads, false});
+    }
+  }
+  for (const auto& name : protected_names) {
+    if (auto it = at.find(name); it != at.end()) {
+      snapshot[it->second].protected_by_admin = true;
+    } else {
+      at.emplace(name, snapshot.size());
+      snapshot.push_back({name, 0, true});
     }
   }
   return typosquat::BuildIndex(std::move(snapshot), options);

@@ -53,11 +53,14 @@ struct TyposquatConfig {
   typosquat::Options engine;
 };
 
-// The snapshot and the imported popularity merged (an imported entry replaces the snapshot's
-// entry for the same name) and indexed. Pure.
+// The popularity sources merged and indexed. Pure. An imported entry replaces the snapshot's
+// for the same name; downloads counted by this registry raise a name's count when higher
+// (a private registry's own popular packages get protected too); protected names are indexed
+// as admin-protected whatever their downloads.
 absl::StatusOr<std::unique_ptr<typosquat::Index>> BuildPopularityIndex(
     std::vector<typosquat::PopularName> snapshot, const std::vector<PopularityEntry>& imported,
-    const typosquat::Options& options);
+    const typosquat::Options& options, const std::vector<PopularityEntry>& counted = {},
+    const std::vector<std::string>& protected_names = {});
 
 // Check name of the exact shadowing of a private name in another scope (rule 4).
 // NOTE: persisted in findings; do not rename.

@@ -31,8 +31,16 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
     BULWARK_RETURN_IF_ERROR(app->LoadNamePolicy());
     app->packages_->SetNameGate(app->name_policy_.get());
   }
+  app->downloads_ = std::make_unique<DownloadCounter>(*app->store_, RealClock());
+  if (mode == Mode::kServe) {
+    DownloadCounter* counter = app->downloads_.get();
+    app->flush_downloads_ = std::make_unique<Periodic>(absl::Seconds(10), [counter] {
+      absl::Status s = counter->Flush();
+      if (!s.ok()) LogWarning("download counts not written yet: %s", s.ToString());
+    });
+  }
   app->api_ = std::make_unique<RegistryApi>(*app->accounts_, *app->packages_, RealClock(),
-                                            config.api);
+                                            config.api, app->downloads_.get());
   app->server_ = http::NewBeastServer(config.server, *app->api_);
   return app;
 }
@@ -52,6 +60,11 @@ absl::Status App::LoadNamePolicy() {
             info.indexed_names, info.snapshot_names, info.imported_names,
             absl::ToInt64Milliseconds(info.build_time),
             static_cast<double>(info.memory_bytes) / (1 << 20));
+    if (info.counted_names > 0 || info.protected_names > 0) {
+      LogInfo("typosquat index includes %d packages by downloads counted here (30 days) and %d "
+              "names protected by administrators",
+              info.counted_names, info.protected_names);
+    }
   } else {
     LogWarning("typosquat index is empty: no snapshot and no imported popularity");
   }

@@ -10,6 +10,8 @@
 #include "bulwark/env/blob_store.h"
 #include "bulwark/storage/metadata_store.h"
 #include "http/server.h"
+#include "jobs/download_counter.h"
+#include "jobs/periodic.h"
 #include "packaging/package_service.h"
 #include "security/name_policy.h"
 #include "server/config.h"
@@ -54,6 +56,8 @@ class App {
   std::unique_ptr<PackageService> packages_;
   NameIndexInfo name_index_info_;
   std::unique_ptr<NamePolicy> name_policy_;
+  std::unique_ptr<DownloadCounter> downloads_;
+  std::unique_ptr<Periodic> flush_downloads_;  // Serve mode only; flushes once more at exit.
   std::unique_ptr<RegistryApi> api_;
   std::unique_ptr<http::Server> server_;
 };

@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "jobs/download_counter.h"
 
 #ifndef BULWARK_DEFAULT_SNAPSHOT
 #define BULWARK_DEFAULT_SNAPSHOT "/usr/share/bulwark/npm-popularity-top.tsv.gz"
@@ -47,9 +48,20 @@ absl::StatusOr<std::shared_ptr<const typosquat::Index>> LoadPopularityIndex(
   }
   BULWARK_ASSIGN_OR_RETURN(std::vector<PopularityEntry> imported, store.ListPopularity());
   info.imported_names = imported.size();
-  if (snapshot.empty() && imported.empty()) return std::shared_ptr<const typosquat::Index>();
+  // This registry's own counts over the last 30 days, to compare with monthly figures.
+  BULWARK_ASSIGN_OR_RETURN(std::vector<PopularityEntry> counted,
+                           store.SumDownloads(DayNumber(clock.Now()) - 30));
+  info.counted_names = counted.size();
+  BULWARK_ASSIGN_OR_RETURN(std::vector<ProtectedName> protected_rows, store.ListProtectedNames());
+  std::vector<std::string> protected_names;
+  for (const auto& p : protected_rows) protected_names.push_back(p.name);
+  info.protected_names = protected_names.size();
+  if (snapshot.empty() && imported.empty() && counted.empty() && protected_names.empty()) {
+    return std::shared_ptr<const typosquat::Index>();
+  }
   BULWARK_ASSIGN_OR_RETURN(auto index,
-                           BuildPopularityIndex(std::move(snapshot), imported, config.engine));
+                           BuildPopularityIndex(std::move(snapshot), imported, config.engine,
+                                                counted, protected_names));
   info.indexed_names = index->size();
   info.memory_bytes = index->MemoryBytes();
   info.build_time = clock.Now() - start;

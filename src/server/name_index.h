@@ -22,6 +22,8 @@ struct NameIndexInfo {
   std::string snapshot_problem;  // Why the snapshot was not used (missing, malformed).
   size_t snapshot_names = 0;
   size_t imported_names = 0;
+  size_t counted_names = 0;    // Packages with downloads counted here in the last 30 days.
+  size_t protected_names = 0;  // Names protected by an administrator.
   size_t indexed_names = 0;  // Protected names held by the index.
   size_t memory_bytes = 0;
   absl::Duration build_time;

@@ -231,4 +231,27 @@ TEST_P(MetadataStoreConformance, NameFindingsAreAppendedInOrder) {
   EXPECT_GT((*list)[0].id, 0);
 }
 
+TEST_P(MetadataStoreConformance, DownloadsAddUpPerDay) {
+  ASSERT_TRUE(store_->AddDownloads(100, {{"a", 3}, {"b", 1}}).ok());
+  ASSERT_TRUE(store_->AddDownloads(100, {{"a", 2}}).ok());
+  ASSERT_TRUE(store_->AddDownloads(90, {{"a", 50}}).ok());
+  auto recent = store_->SumDownloads(95);
+  ASSERT_TRUE(recent.ok());
+  ASSERT_EQ(recent->size(), 2u);
+  EXPECT_EQ((*recent)[0].name, "a");
+  EXPECT_EQ((*recent)[0].downloads, 5u);
+  EXPECT_EQ((*recent)[1].downloads, 1u);
+  EXPECT_EQ(store_->SumDownloads(0)->at(0).downloads, 55u);
+}
+
+TEST_P(MetadataStoreConformance, ProtectedNames) {
+  ASSERT_TRUE(store_->AddProtectedName({"acme", "root", absl::FromUnixSeconds(1)}).ok());
+  ASSERT_TRUE(store_->AddProtectedName({"acme", "root", absl::FromUnixSeconds(2)}).ok());
+  auto list = store_->ListProtectedNames();
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].created, absl::FromUnixSeconds(1));
+  ASSERT_TRUE(store_->RemoveProtectedName("acme").ok());
+  EXPECT_EQ(store_->RemoveProtectedName("acme").code(), absl::StatusCode::kNotFound);
+}
+
 }  // namespace bulwark::testing

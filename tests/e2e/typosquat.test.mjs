@@ -188,6 +188,44 @@ test('the shipped snapshot protects the popular npm names from the first run', (
   assert.match(r.stderr, /typosquat index: \d+ protected names \(\d+ from the snapshot, 0 imported\)/);
 });
 
+test('downloads counted here and admin-protected names feed the index after a restart', async () => {
+  const own = new Registry();
+  const empty = join(own.root, 'empty.tsv');
+  writeFileSync(empty, '');
+  writeFileSync(own.configPath, `typosquat:\n  snapshot: ${empty}\n  min_target_downloads: 5\n`);
+  try {
+    await own.start();
+    const user = own.addUser('alice');
+    const c = new Client(own, await own.token(user));
+    const r = publish(c, { name: 'homegrown-widget', version: '1.0.0' });
+    assert.equal(r.status, 0, out(r));
+    const doc = await (await fetch(`${own.url}/homegrown-widget`)).json();
+    for (let i = 0; i < 8; ++i) {
+      const t = await fetch(doc.versions['1.0.0'].dist.tarball);
+      assert.equal(t.status, 200);
+      await t.arrayBuffer();
+    }
+    await own.stop();  // SIGTERM: the counts are flushed on the way out.
+    let check = own.cli(['typosquat', 'check', 'homegrown-widgte', '--json']);
+    const [before] = JSON.parse(check.stdout);
+    assert.equal(before.matches[0].target, 'homegrown-widget', out(check));
+    assert.match(check.stderr, /1 packages by downloads counted here/);
+
+    const p = own.cli(['typosquat', 'protect', 'zorblatt']);
+    assert.equal(p.status, 0, out(p));
+    check = own.cli(['typosquat', 'check', 'zorblat', '--json']);
+    const [near] = JSON.parse(check.stdout);
+    assert.equal(near.matches[0].target, 'zorblatt', out(check));
+    assert.notEqual(near.verdict, 'clean');
+    assert.equal(own.cli(['typosquat', 'unprotect', 'zorblatt']).status, 0);
+    assert.equal(own.cli(['typosquat', 'unprotect', 'zorblatt']).status, 2);
+    c.cleanup();
+  } finally {
+    await own.stop();
+    own.cleanup();
+  }
+});
+
 test('bulwark --help lists the new commands', () => {
   const r = spawnSync(bin, ['--help'], { encoding: 'utf8' });
   assert.equal(r.status, 0, out(r));

@@ -59,6 +59,17 @@ class MetadataStore {
 
   // The admin allow-list of names exempt from typosquat checks. Adding a listed name keeps the
   // first record and returns OK; removing an absent name returns NotFound. Ordered by name.
+  // Tarball downloads counted by this registry, per package and UTC day (days since the Unix
+  // epoch). AddDownloads adds to what is stored; SumDownloads totals each package's days >= `since`.
+  virtual absl::Status AddDownloads(int64_t day, const std::vector<PopularityEntry>& counts) = 0;
+  virtual absl::StatusOr<std::vector<PopularityEntry>> SumDownloads(int64_t since_day) = 0;
+
+  // Names an administrator protects (`bulwark typosquat protect`). Add is idempotent; Remove
+  // returns NotFound when the name is not protected.
+  virtual absl::Status AddProtectedName(const ProtectedName& name) = 0;
+  virtual absl::Status RemoveProtectedName(std::string_view name) = 0;
+  virtual absl::StatusOr<std::vector<ProtectedName>> ListProtectedNames() = 0;
+
   virtual absl::Status AddAllowedName(const AllowedName& allowed) = 0;
   virtual absl::Status RemoveAllowedName(std::string_view name) = 0;
   virtual absl::StatusOr<std::vector<AllowedName>> ListAllowedNames() = 0;

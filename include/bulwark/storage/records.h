@@ -93,6 +93,14 @@ struct PopularityEntry {
   uint64_t downloads = 0;
 };
 
+// A name an administrator protects like a popular one (a brand, an internal name):
+// `bulwark typosquat protect NAME`.
+struct ProtectedName {
+  std::string name;
+  std::string added_by;
+  absl::Time created = absl::InfinitePast();
+};
+
 // A name an administrator let through the typosquat checks (`bulwark typosquat allow NAME`).
 struct AllowedName {
   std::string name;

@@ -50,6 +50,11 @@ CREATE TABLE IF NOT EXISTS login_sessions(
   id TEXT PRIMARY KEY, created INTEGER NOT NULL, user TEXT NOT NULL, secret TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS popularity(name TEXT PRIMARY KEY, downloads INTEGER NOT NULL)
   WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS downloads(
+  package TEXT NOT NULL, day INTEGER NOT NULL, count INTEGER NOT NULL,
+  PRIMARY KEY(package, day)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS protected_names(
+  name TEXT PRIMARY KEY, added_by TEXT NOT NULL, created INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS allowed_names(
   name TEXT PRIMARY KEY, added_by TEXT NOT NULL, created INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS name_findings(
@@ -372,6 +377,76 @@ class SqliteMetadataStore final : public MetadataStore {
         BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
         if (!row) break;
         out.push_back({st.Text(0), static_cast<uint64_t>(std::max<int64_t>(0, st.Int(1)))});
+      }
+      return out;
+    });
+  }
+
+  absl::Status AddDownloads(int64_t day, const std::vector<PopularityEntry>& counts) override {
+    absl::MutexLock l(&writer_->mu);
+    Db& db = writer_->db;
+    BULWARK_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    absl::Status s = [&]() -> absl::Status {
+      BULWARK_ASSIGN_OR_RETURN(
+          Stmt st, db.Prepare("INSERT INTO downloads(package,day,count) VALUES(?,?,?) "
+                              "ON CONFLICT(package,day) DO UPDATE SET count=count+excluded.count"));
+      for (const auto& c : counts) {
+        st.Bind(1, c.name).Bind(2, day).Bind(3, static_cast<int64_t>(c.downloads));
+        BULWARK_RETURN_IF_ERROR(st.Run());
+        st.Reset();
+      }
+      return absl::OkStatus();
+    }();
+    if (s.ok()) s = db.Exec("COMMIT");
+    if (!s.ok()) db.Exec("ROLLBACK").IgnoreError();
+    return s;
+  }
+
+  absl::StatusOr<std::vector<PopularityEntry>> SumDownloads(int64_t since_day) override {
+    return WithReader([&](Db& db) -> absl::StatusOr<std::vector<PopularityEntry>> {
+      BULWARK_ASSIGN_OR_RETURN(Stmt st, db.Prepare("SELECT package,SUM(count) FROM downloads "
+                                                   "WHERE day>=? GROUP BY package ORDER BY package"));
+      st.Bind(1, since_day);
+      std::vector<PopularityEntry> out;
+      while (true) {
+        BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        out.push_back({st.Text(0), static_cast<uint64_t>(std::max<int64_t>(0, st.Int(1)))});
+      }
+      return out;
+    });
+  }
+
+  absl::Status AddProtectedName(const ProtectedName& p) override {
+    absl::MutexLock l(&writer_->mu);
+    BULWARK_ASSIGN_OR_RETURN(
+        Stmt st, writer_->db.Prepare("INSERT OR IGNORE INTO protected_names(name,added_by,created) "
+                                     "VALUES(?,?,?)"));
+    st.Bind(1, p.name).Bind(2, p.added_by).Bind(3, Micros(p.created));
+    return st.Run();
+  }
+
+  absl::Status RemoveProtectedName(std::string_view name) override {
+    absl::MutexLock l(&writer_->mu);
+    BULWARK_ASSIGN_OR_RETURN(Stmt st,
+                             writer_->db.Prepare("DELETE FROM protected_names WHERE name=?"));
+    st.Bind(1, name);
+    BULWARK_RETURN_IF_ERROR(st.Run());
+    if (sqlite3_changes(writer_->db.raw()) == 0) {
+      return absl::NotFoundError(StrCat(name, " is not a protected name"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<ProtectedName>> ListProtectedNames() override {
+    return WithReader([&](Db& db) -> absl::StatusOr<std::vector<ProtectedName>> {
+      BULWARK_ASSIGN_OR_RETURN(
+          Stmt st, db.Prepare("SELECT name,added_by,created FROM protected_names ORDER BY name"));
+      std::vector<ProtectedName> out;
+      while (true) {
+        BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        out.push_back({st.Text(0), st.Text(1), FromMicros(st.Int(2))});
       }
       return out;
     });
