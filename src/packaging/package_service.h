@@ -17,6 +17,7 @@
 #include "bulwark/env/clock.h"
 #include "bulwark/storage/metadata_store.h"
 #include "packaging/name_gate.h"
+#include "packaging/publish_document.h"
 #include "packaging/tarball.h"
 
 namespace bulwark {
@@ -42,25 +43,6 @@ struct PublishResult {
   std::string version;
   bool already_published = false;  // Identical retry of a committed publish.
 };
-
-// A publish request decoded and verified (npm-registry-api.md §3.1 step 4): names agree, one
-// canonical semver version, tags valid, exactly one tarball attachment whose bytes match
-// dist.integrity/shasum, a readable tarball, and a manifest that agrees with the tarball's
-// package.json. Pure: no storage, no clock.
-struct PublishDocument {
-  std::string version;
-  std::map<std::string, std::string> tags;
-  std::optional<bool> restricted;  // From `access`; unset when the client sent null.
-  std::string tarball;             // Decoded bytes.
-  json::object manifest;           // The stored manifest (from the tarball's package.json).
-  std::string readme;
-  std::string readme_filename;
-};
-
-absl::StatusOr<PublishDocument> DecodePublishDocument(std::string_view name,
-                                                     const json::object& body,
-                                                     const TarballLimits& limits,
-                                                     size_t max_readme_bytes);
 
 class PackageService {
  public:
@@ -121,8 +103,5 @@ class PackageService {
   std::function<void(const std::string&)> on_change_;
   NameGate* name_gate_ = nullptr;
 };
-
-// Validates a dist-tag name: not a semver range (it would shadow versions) and URL-safe.
-absl::Status CheckTagName(std::string_view tag);
 
 }  // namespace bulwark
