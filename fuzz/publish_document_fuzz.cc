@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "base/json.h"
-#include "packaging/package_service.h"
+#include "packaging/publish_document.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
