@@ -17,6 +17,8 @@ PACKAGES=(
   # tests, fuzzing, benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev clang-14 libfuzzer-14-dev libclang-rt-14-dev
   nodejs npm wrk sqlite3 curl procps python3
+  # TOTP codes are checked against Debian's reference implementation
+  oathtool
   # the web pages are tested in a real browser
   chromium
 )

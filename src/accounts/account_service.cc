@@ -147,6 +147,15 @@ absl::StatusOr<AuthResult> AccountService::Authenticate(std::string_view authori
       result.rejected = "Incorrect user name or password.";
       return result;
     }
+    // A password sent with every request cannot carry a one-time code each time, so accounts
+    // with 2FA must use tokens (npm-registry-api.md §5.5: Basic auth needs the second factor).
+    auto tfa = GetTfa(user->name);
+    if (!tfa.ok()) return tfa.status();
+    if (tfa->has_value() && !(*tfa)->pending) {
+      result.rejected = "This account uses two-factor authentication: password (Basic) "
+                        "authentication is not accepted. Run npm login to get a token.";
+      return result;
+    }
     result.identity = Identity{user->name, user->admin, false, ""};
     return result;
   }
@@ -216,13 +225,14 @@ absl::StatusOr<LoginSession> AccountService::StartWebLogin() {
 }
 
 absl::Status AccountService::CompleteWebLogin(std::string_view session_id, std::string_view user,
-                                              std::string_view password) {
+                                              std::string_view password, std::string_view otp) {
   BULWARK_ASSIGN_OR_RETURN(LoginSession s, store_.GetLoginSession(session_id));
   if (s.created + options_.web_login_lifetime <= clock_.Now()) {
     return absl::NotFoundError("login session expired");
   }
   if (!s.user.empty()) return absl::FailedPreconditionError("login session already completed");
   BULWARK_ASSIGN_OR_RETURN(UserRecord u, CheckPassword(user, password));
+  BULWARK_RETURN_IF_ERROR(CheckSecondFactor(u.name, TfaAction::kLogin, otp));
   TokenOptions opts;
   opts.name = "npm login (web)";
   BULWARK_ASSIGN_OR_RETURN(Minted m, CreateToken(u.name, opts));

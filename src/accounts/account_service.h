@@ -14,6 +14,7 @@
 #include "bulwark/env/random.h"
 #include "bulwark/storage/metadata_store.h"
 #include "accounts/passwords.h"
+#include "accounts/secret_box.h"
 
 namespace bulwark {
 
@@ -38,6 +39,32 @@ struct AccountOptions {
   absl::Duration max_token_lifetime = absl::Hours(24 * 365);
   absl::Duration web_login_lifetime = absl::Minutes(10);
 };
+
+// What a request does, for the second-factor policy (npm-registry-api.md §5.5).
+enum class TfaAction {
+  kLogin,          // Legacy login (and `npm adduser` of an existing account), web login.
+  kAccountChange,  // Token creation and two-factor changes.
+  kWrite,          // Package writes and token revocation: only in auth-and-writes mode.
+};
+
+// The answer to a request that needs a one-time password and lacks a valid one: Unauthenticated
+// with a payload that api/ turns into `WWW-Authenticate: OTP`, so npm prompts for a code
+// (npm-registry-api.md §1.5). `wrong_code`: a code was given but is wrong or already used.
+absl::Status OtpRequiredError(std::string message, bool wrong_code);
+bool IsOtpRequired(const absl::Status& status);
+bool IsWrongOtp(const absl::Status& status);
+
+// The outcome of asking for a two-factor mode (`npm profile enable-2fa`).
+struct TfaChange {
+  std::string otpauth_url;       // Set when enrolment started: confirm with a code next.
+  std::optional<TfaMode> mode;   // Set when an enabled account switched mode.
+};
+
+inline constexpr size_t kRecoveryCodes = 8;
+// Recovery codes are 64 hex characters (256 bits, like npmjs'): npm's OTP prompt accepts only
+// digits or exactly 64 hex characters, and the entropy lets a plain SHA-256 be the stored form.
+inline constexpr size_t kRecoveryCodeBytes = 32;
+inline constexpr std::string_view kTotpIssuer = "Bulwark";
 
 // The outcome of reading an Authorization header.
 struct AuthResult {
@@ -78,9 +105,32 @@ class AccountService {
 
   // Web login (`npm login`): a session the browser completes and the CLI polls.
   absl::StatusOr<LoginSession> StartWebLogin();
-  // Browser side: checks the password and mints the CLI's token into the session.
+  // Browser side: checks the password and the second factor (`otp`, when the account has 2FA)
+  // and mints the CLI's token into the session.
   absl::Status CompleteWebLogin(std::string_view session_id, std::string_view user,
-                                std::string_view password);
+                                std::string_view password, std::string_view otp = "");
+
+  // Two-factor authentication (two_factor.cc). The key that seals TOTP secrets; set once by
+  // server/ before serving. Without it, enrolment and code checks fail with FailedPrecondition.
+  void SetTfaKey(SecretBox key) { tfa_key_.emplace(std::move(key)); }
+  // nullopt when the user has no 2FA (not even pending).
+  absl::StatusOr<std::optional<TfaRecord>> GetTfa(std::string_view user);
+  // OK when `user` needs no second factor for `action` (no 2FA, enrolment pending, or a write
+  // in auth-only mode), or when `otp` is a TOTP code not used before (±1 step) or an unused
+  // recovery code, which is then spent. Otherwise OtpRequiredError.
+  absl::Status CheckSecondFactor(std::string_view user, TfaAction action, std::string_view otp);
+  // `npm profile enable-2fa MODE` (§5.3 step 5): checks the password; without 2FA (or with a
+  // pending enrolment) starts enrolment with a new secret and returns its otpauth URL; with 2FA
+  // enabled, needs a second factor and switches the mode.
+  absl::StatusOr<TfaChange> RequestTfa(std::string_view user, TfaMode mode,
+                                       std::string_view password, std::string_view otp);
+  // §5.3 step 8: confirms a pending enrolment with a current code and returns the recovery
+  // codes, shown once. InvalidArgument for a wrong code; FailedPrecondition if not pending.
+  absl::StatusOr<std::vector<std::string>> ConfirmTfa(std::string_view user,
+                                                      std::string_view code);
+  // §5.4: checks the password and, when 2FA is enabled (not merely pending), a second factor.
+  absl::Status DisableTfa(std::string_view user, std::string_view password,
+                          std::string_view otp);
   // CLI side: nullopt while pending; the token once done (the session is then deleted);
   // NotFound when unknown or expired.
   absl::StatusOr<std::optional<std::string>> PollWebLogin(std::string_view session_id);
@@ -93,6 +143,7 @@ class AccountService {
   Clock& clock_;
   Random& random_;
   const AccountOptions options_;
+  std::optional<SecretBox> tfa_key_;
 };
 
 // True when IPv4 `ip` is inside any of `cidrs` ("10.0.0.0/8"). Unparseable entries match nothing.

@@ -42,6 +42,20 @@ json::object TokenJson(const TokenRecord& t) {
   return o;
 }
 
+// A wrong password is answered with the Basic challenge, which npm reports as "Incorrect or
+// missing password" (§1.5); the Bearer one would blame the token that was fine.
+http::Response PasswordAware(http::Response r) {
+  if (r.status != 401) return r;
+  for (auto& [k, v] : r.headers) {
+    if (k == "www-authenticate" && StartsWith(v, "Bearer")) v = "Basic realm=\"bulwark\"";
+  }
+  return r;
+}
+
+const char* ModeName(TfaMode mode) {
+  return mode == TfaMode::kAuthOnly ? "auth-only" : "auth-and-writes";
+}
+
 }  // namespace
 
 http::Response RegistryApi::CouchLogin(Ctx& ctx, const std::string& name) {
@@ -70,15 +84,11 @@ http::Response RegistryApi::CouchLogin(Ctx& ctx, const std::string& name) {
     if (!created.ok()) return ErrorResponse(created.status());
   } else {
     auto user = accounts_.CheckPassword(name, *password);
-    if (!user.ok()) {
-      http::Response r = ErrorResponse(user.status());
-      if (r.status == 401) {
-        r.headers.clear();
-        r.Set("content-type", "application/json");
-        r.Set("www-authenticate", "Basic realm=\"bulwark\"");
-      }
-      return r;
-    }
+    if (!user.ok()) return PasswordAware(ErrorResponse(user.status()));
+    // Auth-phase 2FA before a token is minted (§4.2, §5.5): npm prompts and resends the PUT
+    // with npm-otp.
+    absl::Status second = SecondFactor(ctx, user->name, TfaAction::kLogin);
+    if (!second.ok()) return ErrorResponse(second);
   }
   TokenOptions opts;
   opts.name = "npm login";
@@ -150,8 +160,15 @@ http::Response RegistryApi::WebLoginPage(Ctx& ctx, const std::string& id) {
   if (ctx.req.method != "POST") return ErrorResponse(absl::NotFoundError("Not found"));
   std::string user = FormField(ctx.req.body, "username");
   std::string password = FormField(ctx.req.body, "password");
-  absl::Status s = accounts_.CompleteWebLogin(id, user, password);
+  std::string otp = FormField(ctx.req.body, "otp");
+  absl::Status s = accounts_.CompleteWebLogin(id, user, password, otp);
   if (s.ok()) return Html(200, web::LoginDonePage(user));
+  if (IsOtpRequired(s)) {
+    std::string why = otp.empty() ? "This account uses two-factor authentication: enter the "
+                                    "code from your authenticator app (or a recovery code)."
+                                  : "The code is wrong or was already used.";
+    return Html(401, web::LoginPage(action, why));
+  }
   if (absl::IsUnauthenticated(s)) return Html(401, web::LoginPage(action, std::string(s.message())));
   if (absl::IsNotFound(s) || absl::IsFailedPrecondition(s)) {
     return Html(410, web::LoginPage("", "This login link has expired or was already used. "
@@ -193,7 +210,9 @@ http::Response RegistryApi::CreateToken(Ctx& ctx) {
   auto password = GetString(*body, "password");
   if (!password) return ErrorResponse(absl::UnauthenticatedError("password is required"));
   auto user = accounts_.CheckPassword(who->user, *password);
-  if (!user.ok()) return ErrorResponse(user.status());
+  if (!user.ok()) return PasswordAware(ErrorResponse(user.status()));
+  absl::Status second = SecondFactor(ctx, who->user, TfaAction::kAccountChange);
+  if (!second.ok()) return ErrorResponse(second);
   TokenOptions opts;
   opts.name = std::string(GetString(*body, "name").value_or(""));
   opts.readonly = GetBool(*body, "readonly").value_or(false) ||
@@ -215,7 +234,8 @@ http::Response RegistryApi::CreateToken(Ctx& ctx) {
 http::Response RegistryApi::RevokeToken(Ctx& ctx, const std::string& key) {
   auto who = RequireUser(ctx);
   if (!who.ok()) return ErrorResponse(who.status());
-  absl::Status s = accounts_.RevokeToken(who->user, key);
+  absl::Status s = SecondFactor(ctx, who->user, TfaAction::kWrite);
+  if (s.ok()) s = accounts_.RevokeToken(who->user, key);
   if (!s.ok()) return ErrorResponse(s);
   http::Response r;
   r.status = 204;
@@ -227,14 +247,85 @@ http::Response RegistryApi::GetProfile(Ctx& ctx) {
   if (!who.ok()) return ErrorResponse(who.status());
   auto user = accounts_.GetUser(who->user);
   if (!user.ok()) return ErrorResponse(user.status());
-  return NoStore(JsonResponse(200, json::object{{"name", user->name},
-                                                {"email", user->email},
-                                                {"email_verified", false},
-                                                {"tfa", false},
-                                                {"created", FormatIsoTime(user->created)},
-                                                {"updated", FormatIsoTime(user->updated)},
-                                                {"cidr_whitelist", nullptr},
-                                                {"fullname", ""}}));
+  auto tfa = accounts_.GetTfa(who->user);
+  if (!tfa.ok()) return ErrorResponse(tfa.status());
+  json::value tfa_json = false;
+  if (*tfa) {
+    tfa_json = json::object{{"mode", ModeName((*tfa)->mode)}, {"pending", (*tfa)->pending}};
+  }
+  return NoStore(JsonResponse(200, ProfileJson(*user, std::move(tfa_json))));
+}
+
+json::object RegistryApi::ProfileJson(const UserRecord& user, json::value tfa) {
+  return json::object{{"name", user.name},
+                      {"email", user.email},
+                      {"email_verified", false},
+                      {"tfa", std::move(tfa)},
+                      {"created", FormatIsoTime(user.created)},
+                      {"updated", FormatIsoTime(user.updated)},
+                      {"cidr_whitelist", nullptr},
+                      {"fullname", ""}};
+}
+
+// POST /-/npm/v1/user: the two-factor state machine of `npm profile enable-2fa` and
+// `disable-2fa` (§5.3, §5.4); the response is the profile with `tfa` set to what the step
+// produced.
+http::Response RegistryApi::UpdateProfile(Ctx& ctx) {
+  auto who = RequireUser(ctx);
+  if (!who.ok()) return ErrorResponse(who.status());
+  auto body = JsonBody(ctx);
+  if (!body.ok()) return ErrorResponse(body.status());
+  auto user = accounts_.GetUser(who->user);
+  if (!user.ok()) return ErrorResponse(user.status());
+  auto it = body->find("tfa");
+  if (it == body->end()) {
+    return ErrorResponse(absl::UnimplementedError(
+        "profile changes other than two-factor authentication are not available yet"));
+  }
+  const std::string_view otp = ctx.req.Header("npm-otp");
+  if (it->value().is_array()) {
+    // Step 8: the code confirming enrolment travels in the body, not in npm-otp.
+    const json::array& codes = it->value().get_array();
+    if (codes.empty() || !codes[0].is_string()) {
+      return ErrorResponse(absl::InvalidArgumentError("tfa must hold the one-time password"));
+    }
+    auto recovery = accounts_.ConfirmTfa(who->user, codes[0].get_string());
+    if (!recovery.ok()) return ErrorResponse(recovery.status());
+    json::array list;
+    for (const auto& c : *recovery) list.emplace_back(c);
+    return NoStore(JsonResponse(200, ProfileJson(*user, std::move(list))));
+  }
+  if (!it->value().is_object()) {
+    return ErrorResponse(absl::InvalidArgumentError("tfa must be an object or an array"));
+  }
+  const json::object& tfa = it->value().get_object();
+  std::string_view mode = GetString(tfa, "mode").value_or("");
+  std::string_view password = GetString(tfa, "password").value_or("");
+  if (password.empty()) {
+    return ErrorResponse(absl::InvalidArgumentError("tfa.password is required"));
+  }
+  if (mode == "disable") {
+    absl::Status s = accounts_.DisableTfa(who->user, password, otp);
+    if (!s.ok()) return PasswordAware(ErrorResponse(s));
+    return NoStore(JsonResponse(200, ProfileJson(*user, false)));
+  }
+  TfaMode wanted;
+  if (mode == "auth-only") {
+    wanted = TfaMode::kAuthOnly;
+  } else if (mode == "auth-and-writes") {
+    wanted = TfaMode::kAuthAndWrites;
+  } else {
+    return ErrorResponse(absl::InvalidArgumentError(
+        "tfa.mode must be \"auth-only\", \"auth-and-writes\" or \"disable\""));
+  }
+  auto change = accounts_.RequestTfa(who->user, wanted, password, otp);
+  if (!change.ok()) return PasswordAware(ErrorResponse(change.status()));
+  if (change->mode) {
+    return NoStore(JsonResponse(
+        200, ProfileJson(*user, json::object{{"mode", ModeName(*change->mode)},
+                                             {"pending", false}})));
+  }
+  return NoStore(JsonResponse(200, ProfileJson(*user, json::string(change->otpauth_url))));
 }
 
 http::Response RegistryApi::UserPackages(Ctx& ctx, const std::string& user) {

@@ -257,6 +257,15 @@ http::Response RegistryApi::PutPackage(Ctx& ctx, const std::string& name, bool w
   }
   auto body = JsonBody(ctx);
   if (!body.ok()) return ErrorResponse(body.status());
+  // Every document PUT is a write that needs the second factor in auth-and-writes mode, except
+  // npm star/unstar ({_id, _rev, users}: no versions, no maintainers), which npm sends without
+  // otplease and which changes only the caller's own star (§3.2, §5.5).
+  const bool star = !body->contains("versions") && !body->contains("maintainers") &&
+                    body->contains("users") && !body->contains("_attachments");
+  if (!star) {
+    absl::Status second = SecondFactor(ctx, who->user, TfaAction::kWrite);
+    if (!second.ok()) return ErrorResponse(second);
+  }
   const json::object* attachments = GetObject(*body, "_attachments");
   if (!with_rev && attachments && !attachments->empty()) {
     auto result = packages_.Publish(*who, name, *body);
@@ -282,7 +291,8 @@ http::Response RegistryApi::PutPackage(Ctx& ctx, const std::string& name, bool w
 http::Response RegistryApi::DeletePackage(Ctx& ctx, const std::string& name) {
   auto who = RequireUser(ctx);
   if (!who.ok()) return ErrorResponse(who.status());
-  absl::Status s = packages_.UnpublishPackage(*who, name);
+  absl::Status s = SecondFactor(ctx, who->user, TfaAction::kWrite);
+  if (s.ok()) s = packages_.UnpublishPackage(*who, name);
   if (!s.ok()) return ErrorResponse(s);
   return JsonResponse(200, json::object{{"ok", true}});
 }
@@ -291,6 +301,9 @@ http::Response RegistryApi::DeleteTarball(Ctx& ctx, const std::string& name,
                                           const std::string& file) {
   auto who = RequireUser(ctx);
   if (!who.ok()) return ErrorResponse(who.status());
+  // No second factor here: this DELETE changes nothing (the version was unpublished by the
+  // document PUT before it, which needed one), and npm sends it in the same otplease as that
+  // PUT with the same, by then spent, code (§3.4).
   absl::Status s = packages_.DeleteTarball(*who, name, file);
   if (!s.ok()) return ErrorResponse(s);
   return JsonResponse(200, json::object{{"ok", true}});
@@ -319,7 +332,10 @@ http::Response RegistryApi::PackageSubresource(Ctx& ctx, const std::vector<std::
     if (segs.size() != 5) return ErrorResponse(absl::NotFoundError("Not found"));
     auto who = RequireUser(ctx);
     if (!who.ok()) return ErrorResponse(who.status());
-    absl::Status s;
+    // Unlike npmjs, every dist-tag change needs the second factor, not only `latest`: `next`
+    // or `beta` are installed by name too, so moving them is as good as publishing.
+    absl::Status s = SecondFactor(ctx, who->user, TfaAction::kWrite);
+    if (!s.ok()) return ErrorResponse(s);
     if (m == "PUT") {
       auto v = ParseJson(ctx.req.body);
       if (!v.ok() || !v->is_string()) {
@@ -352,6 +368,8 @@ http::Response RegistryApi::PackageSubresource(Ctx& ctx, const std::vector<std::
   if (what == "access" && m == "POST") {
     auto who = RequireUser(ctx);
     if (!who.ok()) return ErrorResponse(who.status());
+    absl::Status second = SecondFactor(ctx, who->user, TfaAction::kWrite);
+    if (!second.ok()) return ErrorResponse(second);
     auto body = JsonBody(ctx);
     if (!body.ok()) return ErrorResponse(body.status());
     if (auto access = GetString(*body, "access")) {

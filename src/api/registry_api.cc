@@ -18,14 +18,16 @@ http::Response NoStore(http::Response r) {
 }
 
 RegistryApi::RegistryApi(AccountService& accounts, PackageService& packages, Clock& clock,
-                         ApiOptions options, DownloadCounter* downloads)
+                         ApiOptions options, DownloadCounter* downloads,
+                         AdvisoryStore* advisories)
     : accounts_(accounts),
       packages_(packages),
       clock_(clock),
       options_(std::move(options)),
       cache_(options_.cache_ttl, options_.cache_entries),
       blob_cache_(options_.tarball_cache_bytes, options_.tarball_cache_max_blob),
-      downloads_(downloads) {
+      downloads_(downloads),
+      advisories_(advisories) {
   packages_.OnChange([this](const std::string& name) { cache_.Invalidate(name); });
 }
 
@@ -71,7 +73,16 @@ http::Response RegistryApi::ErrorResponse(const absl::Status& status) {
     message = "internal error";
   }
   http::Response r = JsonResponse(code, json::object{{"error", message}});
-  if (code == 401) r.Set("www-authenticate", "Bearer realm=\"bulwark\"");
+  if (IsOtpRequired(status)) {
+    // Its own element: npm splits the header on commas and looks for "otp" (§1.5), then
+    // prompts for a code on a terminal. The body says "one-time password" for clients that
+    // only read the body, and a wrong code is also shown as a notice (npm prints those even
+    // on errors, while its EOTP message cannot tell "missing" from "wrong").
+    r.Set("www-authenticate", "OTP");
+    if (IsWrongOtp(status)) r.Set("npm-notice", message);
+  } else if (code == 401) {
+    r.Set("www-authenticate", "Bearer realm=\"bulwark\"");
+  }
   return r;
 }
 
@@ -92,6 +103,11 @@ absl::StatusOr<Identity> RegistryApi::RequireUser(const Ctx& ctx) const {
   if (ctx.auth.identity) return *ctx.auth.identity;
   if (!ctx.auth.rejected.empty()) return absl::UnauthenticatedError(ctx.auth.rejected);
   return absl::UnauthenticatedError("You must be logged in to do this. Run npm login.");
+}
+
+absl::Status RegistryApi::SecondFactor(const Ctx& ctx, const std::string& user,
+                                       TfaAction action) {
+  return accounts_.CheckSecondFactor(user, action, ctx.req.Header("npm-otp"));
 }
 
 absl::StatusOr<json::object> RegistryApi::JsonBody(const Ctx& ctx) const {
@@ -193,10 +209,7 @@ http::Response RegistryApi::Dispatch(Ctx& ctx) {
   }
   if (StartsWith(p, "/-/user/token/") && m == "DELETE") return Logout(ctx, p.substr(14));
   if (p == "/-/npm/v1/user" && get) return GetProfile(ctx);
-  if (p == "/-/npm/v1/user" && m == "POST") {
-    return ErrorResponse(absl::UnimplementedError(
-        "profile changes (including two-factor authentication) are not available yet"));
-  }
+  if (p == "/-/npm/v1/user" && m == "POST") return UpdateProfile(ctx);
   if (p == "/-/npm/v1/tokens" && get) return ListTokens(ctx);
   if (p == "/-/npm/v1/tokens" && m == "POST") return CreateToken(ctx);
   if (StartsWith(p, "/-/npm/v1/tokens/token/") && m == "DELETE") {
@@ -207,11 +220,8 @@ http::Response RegistryApi::Dispatch(Ctx& ctx) {
   if (StartsWith(p, "/-/user/") && EndsWith(p, "/package") && get) {
     return UserPackages(ctx, p.substr(8, p.size() - 8 - 8));
   }
-  if (p == "/-/npm/v1/security/advisories/bulk" && m == "POST") {
-    // No advisory database yet: "no known advisories" is the truthful answer, and npm audit
-    // fails on anything but a JSON object (npm-registry-api.md §12.10).
-    return JsonResponse(200, json::object{});
-  }
+  if (p == "/-/npm/v1/security/advisories/bulk" && m == "POST") return AuditBulk(ctx);
+  if (p == "/-/npm/v1/security/audits/quick" && m == "POST") return AuditQuick(ctx);
   return ErrorResponse(absl::NotFoundError("Not found"));
 }
 

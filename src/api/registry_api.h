@@ -11,6 +11,7 @@
 #include "api/packument_cache.h"
 #include "base/json.h"
 #include "bulwark/env/clock.h"
+#include "bulwark/storage/advisory_store.h"
 #include "http/message.h"
 #include "jobs/download_counter.h"
 #include "packaging/package_service.h"
@@ -33,15 +34,17 @@ struct ApiOptions {
 
 class RegistryApi final : public http::Application {
  public:
-  // `downloads` (optional) counts every tarball served.
+  // `downloads` (optional) counts every tarball served. `advisories` (optional) answers npm
+  // audit; without it audits find nothing.
   RegistryApi(AccountService& accounts, PackageService& packages, Clock& clock, ApiOptions options,
-              DownloadCounter* downloads = nullptr);
+              DownloadCounter* downloads = nullptr, AdvisoryStore* advisories = nullptr);
 
   uint64_t BodyLimit(const http::RequestHead& head) override;
   bool TryFast(const http::Request& request, http::Response& response) override;
   http::Response Handle(const http::Request& request) override;
 
-  // Maps a Status to an npm-style JSON error response (logs internal errors).
+  // Maps a Status to an npm-style JSON error response (logs internal errors). An OTP challenge
+  // (accounts' OtpRequiredError) gets `WWW-Authenticate: OTP` instead of the Bearer challenge.
   static http::Response ErrorResponse(const absl::Status& status);
 
  private:
@@ -57,6 +60,8 @@ class RegistryApi final : public http::Application {
   // 401 unless the request carries valid credentials.
   absl::StatusOr<Identity> RequireUser(const Ctx& ctx) const;
   absl::StatusOr<json::object> JsonBody(const Ctx& ctx) const;
+  // The second-factor policy for this request: the code travels in the `npm-otp` header.
+  absl::Status SecondFactor(const Ctx& ctx, const std::string& user, TfaAction action);
 
   // package_handlers.cc
   http::Response GetPackument(Ctx& ctx, const std::string& name);
@@ -83,10 +88,15 @@ class RegistryApi final : public http::Application {
   http::Response CreateToken(Ctx& ctx);
   http::Response RevokeToken(Ctx& ctx, const std::string& key);
   http::Response GetProfile(Ctx& ctx);
+  http::Response UpdateProfile(Ctx& ctx);
+  json::object ProfileJson(const UserRecord& user, json::value tfa);
   http::Response UserPackages(Ctx& ctx, const std::string& user);
   // misc_handlers.cc
   http::Response Search(Ctx& ctx);
   http::Response StarredByUser(Ctx& ctx);
+  // audit_handlers.cc
+  http::Response AuditBulk(Ctx& ctx);
+  http::Response AuditQuick(Ctx& ctx);
 
   AccountService& accounts_;
   PackageService& packages_;
@@ -95,6 +105,7 @@ class RegistryApi final : public http::Application {
   PackumentCache cache_;
   BlobCache blob_cache_;
   DownloadCounter* const downloads_;
+  AdvisoryStore* const advisories_;
 };
 
 // JSON response helpers shared by the handler files.

@@ -11,6 +11,8 @@ std::string Sha512(std::string_view data);  // 64 raw bytes.
 std::string Sha1(std::string_view data);    // 20 raw bytes.
 std::string Sha256(std::string_view data);  // 32 raw bytes.
 std::string HmacSha256(std::string_view key, std::string_view data);  // 32 raw bytes.
+// HMAC-SHA-1 (RFC 2104): what HOTP/TOTP (RFC 4226, RFC 6238) are defined over.
+std::string HmacSha1(std::string_view key, std::string_view data);  // 20 raw bytes.
 
 std::string HexEncode(std::string_view bytes);  // Lower case.
 std::optional<std::string> HexDecode(std::string_view hex);

@@ -139,6 +139,7 @@ int Main(int argc, char** argv) {
   int exit_code = -1;
   AddTyposquatCommands(app, flags, exit_code);
   AddDoctorCommand(app, flags, exit_code);
+  AddAdvisoriesCommands(app, flags, exit_code);
 
   CLI11_PARSE(app, argc, argv);
   if (exit_code >= 0) return exit_code;

@@ -26,5 +26,6 @@ int Fail(const absl::Status& s);
 // them runs (from CLI11's parse), it stores its exit code in `exit_code`.
 void AddTyposquatCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddDoctorCommand(CLI::App& app, CommonFlags& flags, int& exit_code);
+void AddAdvisoriesCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 
 }  // namespace bulwark::cli

@@ -6,6 +6,7 @@
 #include "bulwark/env/clock.h"
 #include "bulwark/env/random.h"
 #include "base/log.h"
+#include "server/key_file.h"
 
 namespace bulwark {
 
@@ -20,11 +21,19 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
   }
   BULWARK_ASSIGN_OR_RETURN(app->store_,
                            NewSqliteMetadataStore(config.data_dir + "/bulwark.sqlite3"));
+  BULWARK_ASSIGN_OR_RETURN(app->advisories_,
+                           NewSqliteAdvisoryStore(config.data_dir + "/bulwark.sqlite3"));
   BULWARK_ASSIGN_OR_RETURN(app->blobs_, NewFsBlobStore(config.data_dir + "/blobs"));
   app->policy_ = std::make_unique<AccessPolicy>(
       config.packages.empty() ? AccessPolicy::Default() : AccessPolicy(config.packages));
   app->accounts_ = std::make_unique<AccountService>(*app->store_, RealClock(), SystemRandom(),
                                                     config.accounts);
+  // The key sealing TOTP secrets, created at first start (docs/security.md).
+  BULWARK_ASSIGN_OR_RETURN(std::string tfa_key,
+                           LoadOrCreateKeyFile(config.data_dir + "/keys/totp.key",
+                                               SecretBox::kKeyBytes, SystemRandom()));
+  BULWARK_ASSIGN_OR_RETURN(SecretBox tfa_box, SecretBox::Create(std::move(tfa_key)));
+  app->accounts_->SetTfaKey(std::move(tfa_box));
   app->packages_ = std::make_unique<PackageService>(*app->store_, *app->blobs_, RealClock(),
                                                     *app->policy_, config.registry);
   if (mode == Mode::kServe) {
@@ -40,7 +49,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
     });
   }
   app->api_ = std::make_unique<RegistryApi>(*app->accounts_, *app->packages_, RealClock(),
-                                            config.api, app->downloads_.get());
+                                            config.api, app->downloads_.get(),
+                                            app->advisories_.get());
   app->server_ = http::NewBeastServer(config.server, *app->api_);
   return app;
 }

@@ -8,6 +8,7 @@
 #include "accounts/account_service.h"
 #include "api/registry_api.h"
 #include "bulwark/env/blob_store.h"
+#include "bulwark/storage/advisory_store.h"
 #include "bulwark/storage/metadata_store.h"
 #include "http/server.h"
 #include "jobs/download_counter.h"
@@ -42,6 +43,7 @@ class App {
   void Stop();
 
   MetadataStore& store() { return *store_; }
+  AdvisoryStore& advisories() { return *advisories_; }
   BlobStore& blobs() { return *blobs_; }
   AccountService& accounts() { return *accounts_; }
   PackageService& packages() { return *packages_; }
@@ -50,6 +52,7 @@ class App {
   App() = default;
   Config config_;
   std::unique_ptr<MetadataStore> store_;
+  std::unique_ptr<AdvisoryStore> advisories_;
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<AccessPolicy> policy_;
   std::unique_ptr<AccountService> accounts_;

@@ -4,6 +4,7 @@
 //   INSTANTIATE_TEST_SUITE_P(Sqlite, MetadataStoreConformance, ::testing::Values(&MakeSqlite));
 // where MakeSqlite(dir) returns a fresh, empty store.
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -252,6 +253,75 @@ TEST_P(MetadataStoreConformance, ProtectedNames) {
   EXPECT_EQ((*list)[0].created, absl::FromUnixSeconds(1));
   ASSERT_TRUE(store_->RemoveProtectedName("acme").ok());
   EXPECT_EQ(store_->RemoveProtectedName("acme").code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(MetadataStoreConformance, TwoFactorRecordsStepsAndRecoveryCodes) {
+  EXPECT_EQ(store_->GetTfa("alice").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->UseTotpStep("alice", 5).code(), absl::StatusCode::kNotFound);
+  TfaRecord t;
+  t.user = "alice";
+  t.mode = TfaMode::kAuthOnly;
+  t.pending = true;
+  t.sealed_secret = std::string("\x01\x00secret\xff", 9);  // Binary bytes survive.
+  t.last_step = 10;
+  t.recovery_hashes = {"bb", "aa"};
+  t.created = t.updated = absl::FromUnixSeconds(3000);
+  ASSERT_TRUE(store_->PutTfa(t).ok());
+  auto got = store_->GetTfa("alice");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->mode, TfaMode::kAuthOnly);
+  EXPECT_TRUE(got->pending);
+  EXPECT_EQ(got->sealed_secret, t.sealed_secret);
+  EXPECT_EQ(got->last_step, 10);
+  EXPECT_EQ(got->recovery_hashes, (std::vector<std::string>{"aa", "bb"}));
+  EXPECT_EQ(got->created, absl::FromUnixSeconds(3000));
+
+  // Steps only move forward: the same or an older step is a replay.
+  EXPECT_EQ(store_->UseTotpStep("alice", 10).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->UseTotpStep("alice", 9).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(store_->UseTotpStep("alice", 11).ok());
+  EXPECT_EQ(store_->UseTotpStep("alice", 11).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->GetTfa("alice")->last_step, 11);
+
+  // Recovery codes are single use.
+  EXPECT_TRUE(store_->UseRecoveryCode("alice", "aa").ok());
+  EXPECT_EQ(store_->UseRecoveryCode("alice", "aa").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->UseRecoveryCode("bob", "bb").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetTfa("alice")->recovery_hashes, std::vector<std::string>{"bb"});
+
+  // PutTfa replaces the record and its codes.
+  t.pending = false;
+  t.mode = TfaMode::kAuthAndWrites;
+  t.recovery_hashes = {"cc"};
+  ASSERT_TRUE(store_->PutTfa(t).ok());
+  got = store_->GetTfa("alice");
+  EXPECT_FALSE(got->pending);
+  EXPECT_EQ(got->mode, TfaMode::kAuthAndWrites);
+  EXPECT_EQ(got->recovery_hashes, std::vector<std::string>{"cc"});
+
+  ASSERT_TRUE(store_->DeleteTfa("alice").ok());
+  ASSERT_TRUE(store_->DeleteTfa("alice").ok());
+  EXPECT_EQ(store_->GetTfa("alice").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->UseRecoveryCode("alice", "cc").code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(MetadataStoreConformance, ConcurrentUsesOfOneStepExactlyOneWins) {
+  TfaRecord t;
+  t.user = "alice";
+  t.pending = false;
+  t.recovery_hashes = {"aa"};
+  ASSERT_TRUE(store_->PutTfa(t).ok());
+  std::atomic<int> steps_won{0}, codes_won{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      if (store_->UseTotpStep("alice", 42).ok()) ++steps_won;
+      if (store_->UseRecoveryCode("alice", "aa").ok()) ++codes_won;
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(steps_won.load(), 1);
+  EXPECT_EQ(codes_won.load(), 1);
 }
 
 }  // namespace bulwark::testing

@@ -60,6 +60,11 @@ std::string LoginPage(std::string_view action, std::string_view error) {
                     "<label for=\"password\">Password</label>",
                     "<input id=\"password\" name=\"password\" type=\"password\" "
                     "autocomplete=\"current-password\" required>",
+                    // Optional for everyone, required by the server for accounts with 2FA:
+                    // one page, no second round trip that would reveal which accounts have it.
+                    "<label for=\"otp\">One-time code (if you use two-factor "
+                    "authentication)</label>",
+                    "<input id=\"otp\" name=\"otp\" autocomplete=\"one-time-code\">",
                     "<button type=\"submit\">Sign in</button></form>");
   }
   return Layout("Sign in", body);

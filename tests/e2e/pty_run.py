@@ -3,13 +3,17 @@
 TTY (npm login's username/password prompts).
 
 usage: pty_run.py TIMEOUT PROMPT1 ANSWER1 [PROMPT2 ANSWER2 ...] -- COMMAND [ARGS...]
-Each PROMPT is a regular expression waited for in the output before ANSWER is typed. Prints
+Each PROMPT is a regular expression waited for in the output before ANSWER is typed. An ANSWER
+starting with "!" is a shell command run at that moment with everything printed so far on its
+stdin; its output (stripped) is typed instead, for answers that depend on what the command just
+printed (a one-time password computed from the secret `npm profile enable-2fa` shows). Prints
 everything the command wrote and exits with its exit status (124 on timeout).
 """
 import os
 import pty
 import re
 import select
+import subprocess
 import sys
 import time
 
@@ -45,7 +49,11 @@ def main():
             while prompts and prompts[0][0].search(text[seen:]):
                 m = prompts[0][0].search(text[seen:])
                 seen += m.end()
-                os.write(fd, (prompts[0][1] + "\n").encode())
+                answer = prompts[0][1]
+                if answer.startswith("!"):
+                    answer = subprocess.run(answer[1:], shell=True, input=text, text=True,
+                                            capture_output=True).stdout.strip()
+                os.write(fd, (answer + "\n").encode())
                 prompts.pop(0)
     _, status = os.waitpid(pid, 0)
     sys.stdout.write(out.decode("utf-8", "replace"))

@@ -37,6 +37,19 @@ class MetadataStore {
   virtual absl::StatusOr<std::vector<TokenRecord>> ListTokens(std::string_view user) = 0;
   virtual absl::Status DeleteToken(std::string_view key) = 0;  // OK when absent.
 
+  // Two-factor state, one record per user (NotFound: 2FA off). PutTfa inserts or replaces the
+  // whole record, recovery codes included; DeleteTfa is OK when absent.
+  virtual absl::StatusOr<TfaRecord> GetTfa(std::string_view user) = 0;
+  virtual absl::Status PutTfa(const TfaRecord& tfa) = 0;
+  virtual absl::Status DeleteTfa(std::string_view user) = 0;
+  // Atomically records TOTP `step` as used iff it is later than the stored last_step, so two
+  // requests racing with one code cannot both pass. FailedPrecondition when it is not later;
+  // NotFound without a record.
+  virtual absl::Status UseTotpStep(std::string_view user, int64_t step) = 0;
+  // Atomically removes one unused recovery code by its hash; NotFound when it is not there
+  // (never issued, or already used).
+  virtual absl::Status UseRecoveryCode(std::string_view user, std::string_view code_hash) = 0;
+
   // Packages. GetPackage returns unpublished packages too (check `unpublished`).
   virtual absl::StatusOr<PackageRecord> GetPackage(std::string_view name) = 0;
   // The stored revision, 0 when the package does not exist. Cheap: used to revalidate caches.

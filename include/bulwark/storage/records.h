@@ -21,6 +21,26 @@ struct UserRecord {
   absl::Time updated = absl::InfinitePast();
 };
 
+// Two-factor authentication of one user; no record means 2FA is off.
+// NOTE: persisted; do not renumber.
+enum class TfaMode : int {
+  kAuthOnly = 1,       // A second factor to log in and change the account.
+  kAuthAndWrites = 2,  // ... and for every package write.
+};
+
+struct TfaRecord {
+  std::string user;
+  TfaMode mode = TfaMode::kAuthAndWrites;
+  // Enrolment started (secret handed out) but not yet confirmed with a code: not enforced.
+  bool pending = true;
+  std::string sealed_secret;  // SecretBox(TOTP secret, context = user name); never in clear.
+  // Highest TOTP time step accepted: codes of this step or earlier are replays (RFC 6238 §5.2).
+  int64_t last_step = 0;
+  std::vector<std::string> recovery_hashes;  // Hex SHA-256 of each unused recovery code.
+  absl::Time created = absl::InfinitePast();
+  absl::Time updated = absl::InfinitePast();
+};
+
 struct TokenRecord {
   std::string key;     // Lower-case hex SHA-512 of the secret: the token's id; the secret is not kept.
   std::string prefix;  // First characters of the secret, shown in lists (npm revokes by prefix).

@@ -1,6 +1,6 @@
 // SqliteMetadataStore: the embedded default MetadataStore. Tables added after schema version 1
-// (popularity, allowed_names, name_findings) are created with IF NOT EXISTS on open, so older
-// databases gain them without a version bump.
+// (popularity, allowed_names, name_findings, user_tfa, tfa_recovery_codes) are created with IF
+// NOT EXISTS on open, so older databases gain them without a version bump.
 // One writer connection (writes are
 // serialised in-process; BEGIN IMMEDIATE also serialises against other processes such as
 // `bulwark user add` while the server runs) and a small pool of reader connections, which WAL
@@ -14,6 +14,7 @@
 
 #include "base/strings.h"
 #include "absl/synchronization/mutex.h"
+#include "base/hash.h"
 #include "base/json.h"
 #include "bulwark/storage/metadata_store.h"
 #include "storage/sqlite/sqlite.h"
@@ -61,6 +62,11 @@ CREATE TABLE IF NOT EXISTS name_findings(
   id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, user TEXT NOT NULL,
   verdict TEXT NOT NULL, target TEXT NOT NULL, checks TEXT NOT NULL, score REAL NOT NULL,
   message TEXT NOT NULL, created INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS user_tfa(
+  name TEXT PRIMARY KEY, mode INTEGER NOT NULL, pending INTEGER NOT NULL, secret TEXT NOT NULL,
+  last_step INTEGER NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS tfa_recovery_codes(
+  name TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY(name, hash)) WITHOUT ROWID;
 )sql";
 
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
@@ -241,6 +247,111 @@ class SqliteMetadataStore final : public MetadataStore {
     BULWARK_ASSIGN_OR_RETURN(Stmt st, writer_->db.Prepare("DELETE FROM tokens WHERE key=?"));
     st.Bind(1, key);
     return st.Run();
+  }
+
+  absl::StatusOr<TfaRecord> GetTfa(std::string_view user) override {
+    return WithReader([&](Db& db) -> absl::StatusOr<TfaRecord> {
+      BULWARK_ASSIGN_OR_RETURN(Stmt st, db.Prepare("SELECT name,mode,pending,secret,last_step,"
+                                                   "created,updated FROM user_tfa WHERE name=?"));
+      st.Bind(1, user);
+      BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return absl::NotFoundError("two-factor authentication is not set up");
+      TfaRecord t;
+      t.user = st.Text(0);
+      int64_t mode = st.Int(1);
+      if (mode != static_cast<int64_t>(TfaMode::kAuthOnly) &&
+          mode != static_cast<int64_t>(TfaMode::kAuthAndWrites)) {
+        return absl::InternalError("corrupt row: unknown two-factor mode");
+      }
+      t.mode = static_cast<TfaMode>(mode);
+      t.pending = st.Int(2) != 0;
+      auto secret = HexDecode(st.Text(3));
+      if (!secret) return absl::InternalError("corrupt row: two-factor secret is not hex");
+      t.sealed_secret = std::move(*secret);
+      t.last_step = st.Int(4);
+      t.created = FromMicros(st.Int(5));
+      t.updated = FromMicros(st.Int(6));
+      BULWARK_ASSIGN_OR_RETURN(
+          Stmt codes, db.Prepare("SELECT hash FROM tfa_recovery_codes WHERE name=? ORDER BY hash"));
+      codes.Bind(1, user);
+      while (true) {
+        BULWARK_ASSIGN_OR_RETURN(bool crow, codes.Step());
+        if (!crow) break;
+        t.recovery_hashes.push_back(codes.Text(0));
+      }
+      return t;
+    });
+  }
+
+  absl::Status PutTfa(const TfaRecord& t) override {
+    absl::MutexLock l(&writer_->mu);
+    Db& db = writer_->db;
+    BULWARK_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    absl::Status s = [&]() -> absl::Status {
+      BULWARK_ASSIGN_OR_RETURN(
+          Stmt st, db.Prepare("INSERT OR REPLACE INTO user_tfa(name,mode,pending,secret,last_step,"
+                              "created,updated) VALUES(?,?,?,?,?,?,?)"));
+      st.Bind(1, t.user).Bind(2, static_cast<int64_t>(t.mode)).Bind(3, int64_t{t.pending});
+      st.Bind(4, HexEncode(t.sealed_secret)).Bind(5, t.last_step);
+      st.Bind(6, Micros(t.created)).Bind(7, Micros(t.updated));
+      BULWARK_RETURN_IF_ERROR(st.Run());
+      BULWARK_ASSIGN_OR_RETURN(Stmt del,
+                               db.Prepare("DELETE FROM tfa_recovery_codes WHERE name=?"));
+      BULWARK_RETURN_IF_ERROR(del.Bind(1, t.user).Run());
+      BULWARK_ASSIGN_OR_RETURN(
+          Stmt ins, db.Prepare("INSERT OR IGNORE INTO tfa_recovery_codes(name,hash) VALUES(?,?)"));
+      for (const auto& h : t.recovery_hashes) {
+        BULWARK_RETURN_IF_ERROR(ins.Bind(1, t.user).Bind(2, h).Run());
+        ins.Reset();
+      }
+      return absl::OkStatus();
+    }();
+    if (s.ok()) s = db.Exec("COMMIT");
+    if (!s.ok()) db.Exec("ROLLBACK").IgnoreError();
+    return s;
+  }
+
+  absl::Status DeleteTfa(std::string_view user) override {
+    absl::MutexLock l(&writer_->mu);
+    Db& db = writer_->db;
+    BULWARK_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    absl::Status s = [&]() -> absl::Status {
+      for (const char* sql : {"DELETE FROM user_tfa WHERE name=?",
+                              "DELETE FROM tfa_recovery_codes WHERE name=?"}) {
+        BULWARK_ASSIGN_OR_RETURN(Stmt st, db.Prepare(sql));
+        BULWARK_RETURN_IF_ERROR(st.Bind(1, user).Run());
+      }
+      return absl::OkStatus();
+    }();
+    if (s.ok()) s = db.Exec("COMMIT");
+    if (!s.ok()) db.Exec("ROLLBACK").IgnoreError();
+    return s;
+  }
+
+  absl::Status UseTotpStep(std::string_view user, int64_t step) override {
+    absl::MutexLock l(&writer_->mu);
+    // One conditional UPDATE: atomic against other connections and processes too.
+    BULWARK_ASSIGN_OR_RETURN(
+        Stmt st, writer_->db.Prepare("UPDATE user_tfa SET last_step=? WHERE name=? AND "
+                                     "last_step<?"));
+    BULWARK_RETURN_IF_ERROR(st.Bind(1, step).Bind(2, user).Bind(3, step).Run());
+    if (sqlite3_changes(writer_->db.raw()) == 1) return absl::OkStatus();
+    BULWARK_ASSIGN_OR_RETURN(Stmt q, writer_->db.Prepare("SELECT 1 FROM user_tfa WHERE name=?"));
+    q.Bind(1, user);
+    BULWARK_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return absl::NotFoundError("two-factor authentication is not set up");
+    return absl::FailedPreconditionError("one-time password already used");
+  }
+
+  absl::Status UseRecoveryCode(std::string_view user, std::string_view code_hash) override {
+    absl::MutexLock l(&writer_->mu);
+    BULWARK_ASSIGN_OR_RETURN(
+        Stmt st, writer_->db.Prepare("DELETE FROM tfa_recovery_codes WHERE name=? AND hash=?"));
+    BULWARK_RETURN_IF_ERROR(st.Bind(1, user).Bind(2, code_hash).Run());
+    if (sqlite3_changes(writer_->db.raw()) == 0) {
+      return absl::NotFoundError("no such unused recovery code");
+    }
+    return absl::OkStatus();
   }
 
   absl::StatusOr<PackageRecord> GetPackage(std::string_view name) override {

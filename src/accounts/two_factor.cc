@@ -1,0 +1,172 @@
+// AccountService's two-factor authentication: TOTP enrolment as `npm profile enable-2fa`
+// drives it, and the policy that decides when a request needs a one-time password
+// (npm-registry-api.md §5.3-§5.5).
+
+#include "absl/strings/cord.h"
+#include "accounts/account_service.h"
+#include "accounts/totp.h"
+#include "base/hash.h"
+#include "base/log.h"
+#include "base/strings.h"
+
+namespace bulwark {
+namespace {
+
+// Status payload that marks an OTP challenge; its value says why.
+constexpr char kOtpPayload[] = "type.bulwark.dev/otp-required";
+
+constexpr char kOtpMissing[] =
+    "This operation requires a one-time password from your authenticator app (or a recovery "
+    "code): pass --otp=<code>.";
+constexpr char kOtpWrong[] = "the one-time password is wrong or was already used";
+
+std::string NormaliseRecoveryCode(std::string_view code) {
+  std::string out;
+  for (char c : code) {
+    if (c == ' ' || c == '-') continue;  // Tolerate the grouping people add when copying.
+    out.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+  }
+  return out;
+}
+
+std::string RecoveryHash(std::string_view code) {
+  return HexEncode(Sha256(NormaliseRecoveryCode(code)));
+}
+
+}  // namespace
+
+absl::Status OtpRequiredError(std::string message, bool wrong_code) {
+  absl::Status s = absl::UnauthenticatedError(std::move(message));
+  s.SetPayload(kOtpPayload, absl::Cord(wrong_code ? "wrong" : "missing"));
+  return s;
+}
+
+bool IsOtpRequired(const absl::Status& status) {
+  return absl::IsUnauthenticated(status) && status.GetPayload(kOtpPayload).has_value();
+}
+
+bool IsWrongOtp(const absl::Status& status) {
+  auto p = status.GetPayload(kOtpPayload);
+  return p.has_value() && *p == "wrong";
+}
+
+absl::StatusOr<std::optional<TfaRecord>> AccountService::GetTfa(std::string_view user) {
+  auto t = store_.GetTfa(user);
+  if (absl::IsNotFound(t.status())) return std::optional<TfaRecord>();
+  if (!t.ok()) return t.status();
+  return std::optional<TfaRecord>(std::move(*t));
+}
+
+absl::Status AccountService::CheckSecondFactor(std::string_view user, TfaAction action,
+                                               std::string_view otp) {
+  BULWARK_ASSIGN_OR_RETURN(std::optional<TfaRecord> tfa, GetTfa(user));
+  // An unconfirmed enrolment is not enforced: the user has not shown they hold the secret.
+  if (!tfa || tfa->pending) return absl::OkStatus();
+  if (action == TfaAction::kWrite && tfa->mode != TfaMode::kAuthAndWrites) {
+    return absl::OkStatus();
+  }
+  otp = StripAsciiWhitespace(otp);
+  if (otp.empty()) return OtpRequiredError(kOtpMissing, false);
+  if (LooksLikeTotp(otp)) {
+    if (!tfa_key_) return absl::FailedPreconditionError("two-factor key not loaded");
+    BULWARK_ASSIGN_OR_RETURN(std::string secret, tfa_key_->Open(tfa->sealed_secret, tfa->user));
+    std::optional<int64_t> step = MatchTotp(secret, otp, clock_.Now(), tfa->last_step);
+    if (!step) return OtpRequiredError(kOtpWrong, true);
+    // The store's compare-and-set decides races: of two requests with one code, one wins.
+    absl::Status used = store_.UseTotpStep(tfa->user, *step);
+    if (absl::IsFailedPrecondition(used)) return OtpRequiredError(kOtpWrong, true);
+    return used;
+  }
+  absl::Status used = store_.UseRecoveryCode(tfa->user, RecoveryHash(otp));
+  if (absl::IsNotFound(used)) return OtpRequiredError(kOtpWrong, true);
+  BULWARK_RETURN_IF_ERROR(used);
+  // Recovery codes are the break-glass path: every use is worth an operator's attention.
+  LogWarning("recovery code used by %s (%d left)", std::string(user),
+             static_cast<int>(tfa->recovery_hashes.size()) - 1);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TfaChange> AccountService::RequestTfa(std::string_view user, TfaMode mode,
+                                                     std::string_view password,
+                                                     std::string_view otp) {
+  BULWARK_ASSIGN_OR_RETURN(UserRecord u, CheckPassword(user, password));
+  BULWARK_ASSIGN_OR_RETURN(std::optional<TfaRecord> tfa, GetTfa(u.name));
+  if (tfa && !tfa->pending) {
+    BULWARK_RETURN_IF_ERROR(CheckSecondFactor(u.name, TfaAction::kAccountChange, otp));
+    // Re-read: the check above advanced last_step, which must not be written back older.
+    BULWARK_ASSIGN_OR_RETURN(TfaRecord current, store_.GetTfa(u.name));
+    if (current.mode != mode) {
+      current.mode = mode;
+      current.updated = clock_.Now();
+      BULWARK_RETURN_IF_ERROR(store_.PutTfa(current));
+      LogInfo("two-factor mode of %s changed", u.name);
+    }
+    TfaChange change;
+    change.mode = mode;
+    return change;
+  }
+  if (!tfa_key_) return absl::FailedPreconditionError("two-factor key not loaded");
+  // A new secret every time enrolment (re)starts: one shown before and never confirmed may
+  // have been seen by someone else.
+  std::string secret = random_.Bytes(kTotpSecretBytes);
+  TfaRecord t;
+  t.user = u.name;
+  t.mode = mode;
+  t.pending = true;
+  BULWARK_ASSIGN_OR_RETURN(t.sealed_secret, tfa_key_->Seal(secret, u.name, random_));
+  t.created = t.updated = clock_.Now();
+  BULWARK_RETURN_IF_ERROR(store_.PutTfa(t));
+  TfaChange change;
+  change.otpauth_url = OtpauthUrl(kTotpIssuer, u.name, secret);
+  return change;
+}
+
+absl::StatusOr<std::vector<std::string>> AccountService::ConfirmTfa(std::string_view user,
+                                                                    std::string_view code) {
+  BULWARK_ASSIGN_OR_RETURN(std::optional<TfaRecord> tfa, GetTfa(user));
+  if (!tfa) {
+    return absl::FailedPreconditionError(
+        "two-factor authentication setup was not started: run npm profile enable-2fa");
+  }
+  if (!tfa->pending) {
+    return absl::FailedPreconditionError("two-factor authentication is already enabled");
+  }
+  if (!tfa_key_) return absl::FailedPreconditionError("two-factor key not loaded");
+  BULWARK_ASSIGN_OR_RETURN(std::string secret, tfa_key_->Open(tfa->sealed_secret, tfa->user));
+  std::optional<int64_t> step =
+      MatchTotp(secret, StripAsciiWhitespace(code), clock_.Now(), tfa->last_step);
+  if (!step) {
+    return absl::InvalidArgumentError(
+        "the one-time password is wrong: two-factor authentication is not enabled yet; check "
+        "your device's clock and run npm profile enable-2fa again");
+  }
+  std::vector<std::string> codes;
+  TfaRecord t = *tfa;
+  t.pending = false;
+  t.last_step = *step;  // The confirming code is spent too.
+  t.updated = clock_.Now();
+  t.recovery_hashes.clear();
+  for (size_t i = 0; i < kRecoveryCodes; ++i) {
+    codes.push_back(HexEncode(random_.Bytes(kRecoveryCodeBytes)));
+    t.recovery_hashes.push_back(RecoveryHash(codes.back()));
+  }
+  BULWARK_RETURN_IF_ERROR(store_.PutTfa(t));
+  LogInfo("two-factor authentication enabled for %s", t.user);
+  return codes;
+}
+
+absl::Status AccountService::DisableTfa(std::string_view user, std::string_view password,
+                                        std::string_view otp) {
+  BULWARK_ASSIGN_OR_RETURN(UserRecord u, CheckPassword(user, password));
+  BULWARK_ASSIGN_OR_RETURN(std::optional<TfaRecord> tfa, GetTfa(u.name));
+  if (!tfa) return absl::OkStatus();
+  // Cancelling a pending enrolment needs no code (npm sends none, §5.3 step 4); turning off an
+  // enabled second factor does, or a stolen password would suffice to remove it.
+  if (!tfa->pending) {
+    BULWARK_RETURN_IF_ERROR(CheckSecondFactor(u.name, TfaAction::kAccountChange, otp));
+    LogInfo("two-factor authentication disabled for %s", u.name);
+  }
+  return store_.DeleteTfa(u.name);
+}
+
+}  // namespace bulwark
