@@ -529,73 +529,23 @@ class SqliteMetadataStore final : public MetadataStore {
   }
 
   absl::Status AddProtectedName(const ProtectedName& p) override {
-    absl::MutexLock l(&writer_->mu);
-    BULWARK_ASSIGN_OR_RETURN(
-        Stmt st, writer_->db.Prepare("INSERT OR IGNORE INTO protected_names(name,added_by,created) "
-                                     "VALUES(?,?,?)"));
-    st.Bind(1, p.name).Bind(2, p.added_by).Bind(3, Micros(p.created));
-    return st.Run();
+    return AddListedName("protected_names", p.name, p.added_by, p.created);
   }
-
   absl::Status RemoveProtectedName(std::string_view name) override {
-    absl::MutexLock l(&writer_->mu);
-    BULWARK_ASSIGN_OR_RETURN(Stmt st,
-                             writer_->db.Prepare("DELETE FROM protected_names WHERE name=?"));
-    st.Bind(1, name);
-    BULWARK_RETURN_IF_ERROR(st.Run());
-    if (sqlite3_changes(writer_->db.raw()) == 0) {
-      return absl::NotFoundError(StrCat(name, " is not a protected name"));
-    }
-    return absl::OkStatus();
+    return RemoveListedName("protected_names", name, " is not a protected name");
   }
-
   absl::StatusOr<std::vector<ProtectedName>> ListProtectedNames() override {
-    return WithReader([&](Db& db) -> absl::StatusOr<std::vector<ProtectedName>> {
-      BULWARK_ASSIGN_OR_RETURN(
-          Stmt st, db.Prepare("SELECT name,added_by,created FROM protected_names ORDER BY name"));
-      std::vector<ProtectedName> out;
-      while (true) {
-        BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
-        if (!row) break;
-        out.push_back({st.Text(0), st.Text(1), FromMicros(st.Int(2))});
-      }
-      return out;
-    });
+    return ListListedNames<ProtectedName>("protected_names");
   }
 
   absl::Status AddAllowedName(const AllowedName& a) override {
-    absl::MutexLock l(&writer_->mu);
-    BULWARK_ASSIGN_OR_RETURN(
-        Stmt st, writer_->db.Prepare("INSERT OR IGNORE INTO allowed_names(name,added_by,created) "
-                                     "VALUES(?,?,?)"));
-    st.Bind(1, a.name).Bind(2, a.added_by).Bind(3, Micros(a.created));
-    return st.Run();
+    return AddListedName("allowed_names", a.name, a.added_by, a.created);
   }
-
   absl::Status RemoveAllowedName(std::string_view name) override {
-    absl::MutexLock l(&writer_->mu);
-    BULWARK_ASSIGN_OR_RETURN(Stmt st,
-                             writer_->db.Prepare("DELETE FROM allowed_names WHERE name=?"));
-    st.Bind(1, name);
-    BULWARK_RETURN_IF_ERROR(st.Run());
-    if (sqlite3_changes(writer_->db.raw()) == 0) {
-      return absl::NotFoundError(StrCat(name, " is not on the allow-list"));
-    }
-    return absl::OkStatus();
+    return RemoveListedName("allowed_names", name, " is not on the allow-list");
   }
-
   absl::StatusOr<std::vector<AllowedName>> ListAllowedNames() override {
-    return WithReader([&](Db& db) -> absl::StatusOr<std::vector<AllowedName>> {
-      BULWARK_ASSIGN_OR_RETURN(
-          Stmt st, db.Prepare("SELECT name,added_by,created FROM allowed_names ORDER BY name"));
-      std::vector<AllowedName> out;
-      while (true) {
-        BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
-        if (!row) break;
-        out.push_back({st.Text(0), st.Text(1), FromMicros(st.Int(2))});
-      }
-      return out;
-    });
+    return ListListedNames<AllowedName>("allowed_names");
   }
 
   absl::Status RecordNameFinding(const NameFinding& f) override {
@@ -635,6 +585,46 @@ class SqliteMetadataStore final : public MetadataStore {
   }
 
  private:
+  // The name lists (allowed_names, protected_names) share one shape: name, added_by, created.
+  // `table` is always one of our literal table names, never input.
+  absl::Status AddListedName(std::string_view table, const std::string& name,
+                             const std::string& added_by, absl::Time created) {
+    absl::MutexLock l(&writer_->mu);
+    BULWARK_ASSIGN_OR_RETURN(
+        Stmt st, writer_->db.Prepare(StrCat("INSERT OR IGNORE INTO ", table,
+                                            "(name,added_by,created) VALUES(?,?,?)")));
+    st.Bind(1, name).Bind(2, added_by).Bind(3, Micros(created));
+    return st.Run();
+  }
+
+  absl::Status RemoveListedName(std::string_view table, std::string_view name,
+                                std::string_view not_found) {
+    absl::MutexLock l(&writer_->mu);
+    BULWARK_ASSIGN_OR_RETURN(Stmt st,
+                             writer_->db.Prepare(StrCat("DELETE FROM ", table, " WHERE name=?")));
+    st.Bind(1, name);
+    BULWARK_RETURN_IF_ERROR(st.Run());
+    if (sqlite3_changes(writer_->db.raw()) == 0) {
+      return absl::NotFoundError(StrCat(name, not_found));
+    }
+    return absl::OkStatus();
+  }
+
+  template <typename Row>
+  absl::StatusOr<std::vector<Row>> ListListedNames(std::string_view table) {
+    return WithReader([&](Db& db) -> absl::StatusOr<std::vector<Row>> {
+      BULWARK_ASSIGN_OR_RETURN(
+          Stmt st, db.Prepare(StrCat("SELECT name,added_by,created FROM ", table, " ORDER BY name")));
+      std::vector<Row> out;
+      while (true) {
+        BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        out.push_back({st.Text(0), st.Text(1), FromMicros(st.Int(2))});
+      }
+      return out;
+    });
+  }
+
   template <typename F>
   auto WithReader(F&& f) -> decltype(f(std::declval<Db&>())) {
     // Try each reader without blocking, then wait on one chosen round-robin.
