@@ -35,7 +35,7 @@ int Doctor(const CommonFlags& flags) {
   }
   for (const auto& [name, owners] : config->private_names.names) {
     // A client that reads this registry and a public one (or a proxy that falls through to
-    // npmjs.com) can be handed a public package of the same name: dependency confusion.
+    // the public registry) can be handed a public package of the same name: dependency confusion.
     risks.push_back(StrCat("private name ", name,
                            " is unscoped and so exposed to dependency confusion: anyone can "
                            "publish it on a public registry; move it into a private scope (@org/",
