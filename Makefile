@@ -35,6 +35,7 @@ fuzz: deps
 bench: build
 	@bash bench/run.sh
 	@bash bench/typosquat/run.sh
+	@bash bench/passwords/run.sh
 
 clean:
 	rm -rf $(BUILD) build-fuzz

@@ -67,12 +67,19 @@ absl::Status AccountService::CheckEmail(std::string_view email) {
   return absl::OkStatus();
 }
 
+absl::Status AccountService::CheckNewPassword(std::string_view password, std::string_view user) {
+  BULWARK_RETURN_IF_ERROR(CheckPasswordRules(password, user));
+  absl::Status breached = CheckNotBreached(password, breached_);
+  if (!breached.ok()) breached_refusals_.fetch_add(1);
+  return breached;
+}
+
 absl::StatusOr<UserRecord> AccountService::CreateUser(std::string_view name,
                                                       std::string_view email,
                                                       std::string_view password, bool admin) {
   BULWARK_RETURN_IF_ERROR(CheckUserName(name));
   BULWARK_RETURN_IF_ERROR(CheckEmail(email));
-  BULWARK_RETURN_IF_ERROR(CheckPasswordRules(password, name));
+  BULWARK_RETURN_IF_ERROR(CheckNewPassword(password, name));
   UserRecord u;
   u.name = std::string(name);
   u.email = std::string(email);
@@ -83,17 +90,48 @@ absl::StatusOr<UserRecord> AccountService::CreateUser(std::string_view name,
   return u;
 }
 
+namespace {
+std::string UserKey(std::string_view user) { return StrCat("user:", user); }
+std::string AddressKey(std::string_view ip) { return StrCat("ip:", ClientAddressKey(ip)); }
+}  // namespace
+
+absl::Status AccountService::CheckThrottle(LoginThrottle& throttle, std::string_view user,
+                                           std::string_view remote_ip) {
+  absl::Status s = throttle.Check(UserKey(user));
+  if (s.ok() && !remote_ip.empty()) s = throttle.Check(AddressKey(remote_ip));
+  if (!s.ok()) throttled_.fetch_add(1, std::memory_order_relaxed);
+  return s;
+}
+
+void AccountService::RecordFailure(LoginThrottle& throttle, std::string_view user,
+                                   std::string_view remote_ip) {
+  throttle.RecordFailure(UserKey(user));
+  if (!remote_ip.empty()) throttle.RecordFailure(AddressKey(remote_ip));
+}
+
+void AccountService::RecordSuccess(LoginThrottle& throttle, std::string_view user) {
+  throttle.RecordSuccess(UserKey(user));
+}
+
 absl::StatusOr<UserRecord> AccountService::CheckPassword(std::string_view name,
-                                                         std::string_view password) {
+                                                         std::string_view password,
+                                                         std::string_view remote_ip) {
+  // Before the password is looked at: during a lockout even the right one is refused, so a
+  // guesser learns nothing from attempts made while waiting.
+  BULWARK_RETURN_IF_ERROR(CheckThrottle(password_throttle_, name, remote_ip));
   auto user = store_.GetUser(name);
   if (!user.ok()) {
     if (!absl::IsNotFound(user.status())) return user.status();
     VerifyPassword(password, DummyHash(random_, options_.argon2));
+    // Unknown names count too: throttling must not reveal which names exist.
+    RecordFailure(password_throttle_, name, remote_ip);
     return absl::UnauthenticatedError("incorrect user name or password");
   }
   if (!VerifyPassword(password, user->password_hash)) {
+    RecordFailure(password_throttle_, name, remote_ip);
     return absl::UnauthenticatedError("incorrect user name or password");
   }
+  RecordSuccess(password_throttle_, name);
   return user;
 }
 
@@ -141,7 +179,7 @@ absl::StatusOr<AuthResult> AccountService::Authenticate(std::string_view authori
       result.rejected = "Malformed Basic credentials.";
       return result;
     }
-    auto user = CheckPassword(decoded->substr(0, colon), decoded->substr(colon + 1));
+    auto user = CheckPassword(decoded->substr(0, colon), decoded->substr(colon + 1), remote_ip);
     if (!user.ok()) {
       if (!absl::IsUnauthenticated(user.status())) return user.status();
       result.rejected = "Incorrect user name or password.";
@@ -225,14 +263,15 @@ absl::StatusOr<LoginSession> AccountService::StartWebLogin() {
 }
 
 absl::Status AccountService::CompleteWebLogin(std::string_view session_id, std::string_view user,
-                                              std::string_view password, std::string_view otp) {
+                                              std::string_view password, std::string_view otp,
+                                              std::string_view remote_ip) {
   BULWARK_ASSIGN_OR_RETURN(LoginSession s, store_.GetLoginSession(session_id));
   if (s.created + options_.web_login_lifetime <= clock_.Now()) {
     return absl::NotFoundError("login session expired");
   }
   if (!s.user.empty()) return absl::FailedPreconditionError("login session already completed");
-  BULWARK_ASSIGN_OR_RETURN(UserRecord u, CheckPassword(user, password));
-  BULWARK_RETURN_IF_ERROR(CheckSecondFactor(u.name, TfaAction::kLogin, otp));
+  BULWARK_ASSIGN_OR_RETURN(UserRecord u, CheckPassword(user, password, remote_ip));
+  BULWARK_RETURN_IF_ERROR(CheckSecondFactor(u.name, TfaAction::kLogin, otp, remote_ip));
   TokenOptions opts;
   opts.name = "npm login (web)";
   BULWARK_ASSIGN_OR_RETURN(Minted m, CreateToken(u.name, opts));

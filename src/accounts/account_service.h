@@ -3,6 +3,7 @@
 // This is where 2FA, throttling and the stronger protections of later issues plug in: every
 // credential check goes through Authenticate / CheckPassword.
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,8 +14,10 @@
 #include "bulwark/env/clock.h"
 #include "bulwark/env/random.h"
 #include "bulwark/storage/metadata_store.h"
+#include "accounts/breached/password_filter.h"
 #include "accounts/passwords.h"
 #include "accounts/secret_box.h"
+#include "accounts/throttle.h"
 
 namespace bulwark {
 
@@ -38,6 +41,8 @@ struct AccountOptions {
   absl::Duration session_token_lifetime = absl::Hours(24 * 30);
   absl::Duration max_token_lifetime = absl::Hours(24 * 365);
   absl::Duration web_login_lifetime = absl::Minutes(10);
+  // Back-off after failed password and second-factor checks; the two have separate budgets.
+  ThrottleOptions throttle;
 };
 
 // What a request does, for the second-factor policy (npm-registry-api.md §5.5).
@@ -82,7 +87,10 @@ class AccountService {
   absl::StatusOr<UserRecord> CreateUser(std::string_view name, std::string_view email,
                                         std::string_view password, bool admin = false);
   // Unauthenticated when the user does not exist or the password is wrong (same message).
-  absl::StatusOr<UserRecord> CheckPassword(std::string_view name, std::string_view password);
+  // Throttled per account and per client address (`remote_ip`, when known): while either is
+  // locked out, ThrottledError (ResourceExhausted) without looking at the password.
+  absl::StatusOr<UserRecord> CheckPassword(std::string_view name, std::string_view password,
+                                           std::string_view remote_ip = "");
   absl::StatusOr<UserRecord> GetUser(std::string_view name);
 
   // Reads "Bearer <token>" or "Basic <b64 user:pass>". Never fails for a bad credential (see
@@ -108,32 +116,45 @@ class AccountService {
   // Browser side: checks the password and the second factor (`otp`, when the account has 2FA)
   // and mints the CLI's token into the session.
   absl::Status CompleteWebLogin(std::string_view session_id, std::string_view user,
-                                std::string_view password, std::string_view otp = "");
+                                std::string_view password, std::string_view otp = "",
+                                std::string_view remote_ip = "");
 
   // Two-factor authentication (two_factor.cc). The key that seals TOTP secrets; set once by
   // server/ before serving. Without it, enrolment and code checks fail with FailedPrecondition.
   void SetTfaKey(SecretBox key) { tfa_key_.emplace(std::move(key)); }
+  // New passwords found in `filter` are refused (docs/security.md §Breached passwords). Null:
+  // no check. The filter must outlive the service.
+  void SetBreachedPasswords(const breached::PasswordFilter* filter) { breached_ = filter; }
+  // How many new passwords were refused as breached since start (for stats).
+  uint64_t breached_refusals() const { return breached_refusals_.load(); }
   // nullopt when the user has no 2FA (not even pending).
   absl::StatusOr<std::optional<TfaRecord>> GetTfa(std::string_view user);
   // OK when `user` needs no second factor for `action` (no 2FA, enrolment pending, or a write
   // in auth-only mode), or when `otp` is a TOTP code not used before (±1 step) or an unused
-  // recovery code, which is then spent. Otherwise OtpRequiredError.
-  absl::Status CheckSecondFactor(std::string_view user, TfaAction action, std::string_view otp);
+  // recovery code, which is then spent. Otherwise OtpRequiredError. Wrong codes are throttled
+  // like passwords, on a budget of their own: ThrottledError while locked out.
+  absl::Status CheckSecondFactor(std::string_view user, TfaAction action, std::string_view otp,
+                                 std::string_view remote_ip = "");
   // `npm profile enable-2fa MODE` (§5.3 step 5): checks the password; without 2FA (or with a
   // pending enrolment) starts enrolment with a new secret and returns its otpauth URL; with 2FA
   // enabled, needs a second factor and switches the mode.
   absl::StatusOr<TfaChange> RequestTfa(std::string_view user, TfaMode mode,
-                                       std::string_view password, std::string_view otp);
+                                       std::string_view password, std::string_view otp,
+                                       std::string_view remote_ip = "");
   // §5.3 step 8: confirms a pending enrolment with a current code and returns the recovery
   // codes, shown once. InvalidArgument for a wrong code; FailedPrecondition if not pending.
   absl::StatusOr<std::vector<std::string>> ConfirmTfa(std::string_view user,
-                                                      std::string_view code);
+                                                      std::string_view code,
+                                                      std::string_view remote_ip = "");
   // §5.4: checks the password and, when 2FA is enabled (not merely pending), a second factor.
   absl::Status DisableTfa(std::string_view user, std::string_view password,
-                          std::string_view otp);
+                          std::string_view otp, std::string_view remote_ip = "");
   // CLI side: nullopt while pending; the token once done (the session is then deleted);
   // NotFound when unknown or expired.
   absl::StatusOr<std::optional<std::string>> PollWebLogin(std::string_view session_id);
+
+  // Credential checks refused by throttling since start, for stats.
+  uint64_t throttled_attempts() const { return throttled_.load(std::memory_order_relaxed); }
 
   static absl::Status CheckUserName(std::string_view name);
   static absl::Status CheckEmail(std::string_view email);
@@ -144,6 +165,23 @@ class AccountService {
   Random& random_;
   const AccountOptions options_;
   std::optional<SecretBox> tfa_key_;
+  const breached::PasswordFilter* breached_ = nullptr;
+  std::atomic<uint64_t> breached_refusals_{0};
+  // CheckPasswordRules plus the breached-password check, for every new password.
+  absl::Status CheckNewPassword(std::string_view password, std::string_view user);
+
+  // CheckSecondFactor's comparison of a non-empty code, without the throttle.
+  absl::Status CheckCode(const TfaRecord& tfa, std::string_view otp);
+  // Keys "user:NAME" and "ip:ADDRESS" in one throttle: OK when neither is locked out.
+  absl::Status CheckThrottle(LoginThrottle& throttle, std::string_view user,
+                             std::string_view remote_ip);
+  void RecordFailure(LoginThrottle& throttle, std::string_view user, std::string_view remote_ip);
+  // Forgives the account only: a success must not reset the address's budget, or an attacker
+  // could interleave logins to an account of their own with the guesses.
+  void RecordSuccess(LoginThrottle& throttle, std::string_view user);
+  LoginThrottle password_throttle_{clock_, options_.throttle};
+  LoginThrottle otp_throttle_{clock_, options_.throttle};
+  std::atomic<uint64_t> throttled_{0};
 };
 
 // True when IPv4 `ip` is inside any of `cidrs` ("10.0.0.0/8"). Unparseable entries match nothing.

@@ -3,6 +3,7 @@
 #include "accounts/access_policy.h"
 #include "accounts/tokens.h"
 #include "base/hash.h"
+#include "base/strings.h"
 #include "gtest/gtest.h"
 #include "testing/fakes.h"
 
@@ -139,6 +140,50 @@ TEST_F(AccountServiceTest, WebLoginSessionsExpire) {
   EXPECT_EQ(accounts_->CompleteWebLogin(s->id, "alice", "a long passphrase").code(),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(accounts_->PollWebLogin(s->id).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(AccountServiceTest, LockedOutAttemptsAreRefusedWithoutCheckingThePassword) {
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(accounts_->CheckPassword("alice", "guess", "192.0.2.1").status().code(),
+              absl::StatusCode::kUnauthenticated);
+  }
+  EXPECT_TRUE(accounts_->CheckPassword("alice", "a long passphrase", "192.0.2.2").ok())
+      << "five failures are free, and a success forgives the account";
+  for (int i = 0; i < 6; ++i) (void)accounts_->CheckPassword("alice", "guess", "192.0.2.3");
+  // Locked out for 1 s: even the right password, from another address, gets nothing.
+  absl::Status locked = accounts_->CheckPassword("alice", "a long passphrase", "192.0.2.4")
+                            .status();
+  EXPECT_EQ(locked.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ThrottleRetryAfter(locked), 1);
+  EXPECT_EQ(locked.message(), "too many failed attempts; try again in 1 seconds");
+  EXPECT_EQ(accounts_->throttled_attempts(), 1u);
+  // Basic authentication goes through the same check: the error is not swallowed as a
+  // rejected credential, so the client sees 429.
+  EXPECT_EQ(accounts_->Authenticate("Basic YWxpY2U6YSBsb25nIHBhc3NwaHJhc2U=", "192.0.2.4")
+                .status()
+                .code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(accounts_->throttled_attempts(), 2u);
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_TRUE(accounts_->CheckPassword("alice", "a long passphrase", "192.0.2.4").ok());
+}
+
+TEST_F(AccountServiceTest, AnAddressIsThrottledAcrossAccounts) {
+  ASSERT_TRUE(accounts_->CreateUser("bob", "bob@example.com", "another passphrase").ok());
+  // Spraying one guess at many names (real or not) from one address uses the address's budget.
+  for (int i = 0; i < 6; ++i) {
+    (void)accounts_->CheckPassword(StrCat("user", i), "guess", "2001:db8::1");
+  }
+  EXPECT_EQ(accounts_->CheckPassword("bob", "another passphrase", "2001:db8::2").status().code(),
+            absl::StatusCode::kResourceExhausted)
+      << "the /64 shares the budget";
+  EXPECT_TRUE(accounts_->CheckPassword("bob", "another passphrase", "192.0.2.9").ok());
+  // Web login goes through the same throttle.
+  auto s = accounts_->StartWebLogin();
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(accounts_->CompleteWebLogin(s->id, "bob", "another passphrase", "", "2001:db8::3")
+                .code(),
+            absl::StatusCode::kResourceExhausted);
 }
 
 TEST(Tokens, FormatAndChecksum) {

@@ -50,4 +50,12 @@ absl::Status CheckPasswordRules(std::string_view password, std::string_view user
   return absl::OkStatus();
 }
 
+absl::Status CheckNotBreached(std::string_view password, const breached::PasswordFilter* filter) {
+  if (filter != nullptr && filter->Contains(password)) {
+    return absl::InvalidArgumentError(
+        "this password appears in a list of breached passwords; choose another");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace bulwark

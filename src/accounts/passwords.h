@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "accounts/breached/password_filter.h"
 #include "bulwark/base/status.h"
 #include "bulwark/env/random.h"
 
@@ -30,5 +31,9 @@ inline constexpr size_t kMinPasswordLength = 10;
 
 // InvalidArgument with a sentence for the user when `password` breaks the rules.
 absl::Status CheckPasswordRules(std::string_view password, std::string_view username);
+
+// InvalidArgument when `password` is in the breached-password filter (null: no check). Applies
+// to every new password: sign-up today; password change and reset when they exist.
+absl::Status CheckNotBreached(std::string_view password, const breached::PasswordFilter* filter);
 
 }  // namespace bulwark

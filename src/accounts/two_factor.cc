@@ -58,7 +58,7 @@ absl::StatusOr<std::optional<TfaRecord>> AccountService::GetTfa(std::string_view
 }
 
 absl::Status AccountService::CheckSecondFactor(std::string_view user, TfaAction action,
-                                               std::string_view otp) {
+                                               std::string_view otp, std::string_view remote_ip) {
   BULWARK_ASSIGN_OR_RETURN(std::optional<TfaRecord> tfa, GetTfa(user));
   // An unconfirmed enrolment is not enforced: the user has not shown they hold the secret.
   if (!tfa || tfa->pending) return absl::OkStatus();
@@ -67,32 +67,47 @@ absl::Status AccountService::CheckSecondFactor(std::string_view user, TfaAction 
   }
   otp = StripAsciiWhitespace(otp);
   if (otp.empty()) return OtpRequiredError(kOtpMissing, false);
+  // A 6-digit code is one guess in a million (three with the skew window): only back-off
+  // keeps online guessing infeasible. Checked before the code is, like passwords.
+  BULWARK_RETURN_IF_ERROR(CheckThrottle(otp_throttle_, user, remote_ip));
+  absl::Status checked = CheckCode(*tfa, otp);
+  if (IsWrongOtp(checked)) {
+    RecordFailure(otp_throttle_, user, remote_ip);
+  } else if (checked.ok()) {
+    RecordSuccess(otp_throttle_, user);
+  }
+  return checked;
+}
+
+absl::Status AccountService::CheckCode(const TfaRecord& tfa, std::string_view otp) {
   if (LooksLikeTotp(otp)) {
     if (!tfa_key_) return absl::FailedPreconditionError("two-factor key not loaded");
-    BULWARK_ASSIGN_OR_RETURN(std::string secret, tfa_key_->Open(tfa->sealed_secret, tfa->user));
-    std::optional<int64_t> step = MatchTotp(secret, otp, clock_.Now(), tfa->last_step);
+    BULWARK_ASSIGN_OR_RETURN(std::string secret, tfa_key_->Open(tfa.sealed_secret, tfa.user));
+    std::optional<int64_t> step = MatchTotp(secret, otp, clock_.Now(), tfa.last_step);
     if (!step) return OtpRequiredError(kOtpWrong, true);
     // The store's compare-and-set decides races: of two requests with one code, one wins.
-    absl::Status used = store_.UseTotpStep(tfa->user, *step);
+    absl::Status used = store_.UseTotpStep(tfa.user, *step);
     if (absl::IsFailedPrecondition(used)) return OtpRequiredError(kOtpWrong, true);
     return used;
   }
-  absl::Status used = store_.UseRecoveryCode(tfa->user, RecoveryHash(otp));
+  absl::Status used = store_.UseRecoveryCode(tfa.user, RecoveryHash(otp));
   if (absl::IsNotFound(used)) return OtpRequiredError(kOtpWrong, true);
   BULWARK_RETURN_IF_ERROR(used);
   // Recovery codes are the break-glass path: every use is worth an operator's attention.
-  LogWarning("recovery code used by %s (%d left)", std::string(user),
-             static_cast<int>(tfa->recovery_hashes.size()) - 1);
+  LogWarning("recovery code used by %s (%d left)", tfa.user,
+             static_cast<int>(tfa.recovery_hashes.size()) - 1);
   return absl::OkStatus();
 }
 
 absl::StatusOr<TfaChange> AccountService::RequestTfa(std::string_view user, TfaMode mode,
                                                      std::string_view password,
-                                                     std::string_view otp) {
-  BULWARK_ASSIGN_OR_RETURN(UserRecord u, CheckPassword(user, password));
+                                                     std::string_view otp,
+                                                     std::string_view remote_ip) {
+  BULWARK_ASSIGN_OR_RETURN(UserRecord u, CheckPassword(user, password, remote_ip));
   BULWARK_ASSIGN_OR_RETURN(std::optional<TfaRecord> tfa, GetTfa(u.name));
   if (tfa && !tfa->pending) {
-    BULWARK_RETURN_IF_ERROR(CheckSecondFactor(u.name, TfaAction::kAccountChange, otp));
+    BULWARK_RETURN_IF_ERROR(
+        CheckSecondFactor(u.name, TfaAction::kAccountChange, otp, remote_ip));
     // Re-read: the check above advanced last_step, which must not be written back older.
     BULWARK_ASSIGN_OR_RETURN(TfaRecord current, store_.GetTfa(u.name));
     if (current.mode != mode) {
@@ -122,7 +137,8 @@ absl::StatusOr<TfaChange> AccountService::RequestTfa(std::string_view user, TfaM
 }
 
 absl::StatusOr<std::vector<std::string>> AccountService::ConfirmTfa(std::string_view user,
-                                                                    std::string_view code) {
+                                                                    std::string_view code,
+                                                                    std::string_view remote_ip) {
   BULWARK_ASSIGN_OR_RETURN(std::optional<TfaRecord> tfa, GetTfa(user));
   if (!tfa) {
     return absl::FailedPreconditionError(
@@ -132,10 +148,14 @@ absl::StatusOr<std::vector<std::string>> AccountService::ConfirmTfa(std::string_
     return absl::FailedPreconditionError("two-factor authentication is already enabled");
   }
   if (!tfa_key_) return absl::FailedPreconditionError("two-factor key not loaded");
+  // The holder of a password could otherwise guess the confirming code (the same budget as
+  // every other code check).
+  BULWARK_RETURN_IF_ERROR(CheckThrottle(otp_throttle_, user, remote_ip));
   BULWARK_ASSIGN_OR_RETURN(std::string secret, tfa_key_->Open(tfa->sealed_secret, tfa->user));
   std::optional<int64_t> step =
       MatchTotp(secret, StripAsciiWhitespace(code), clock_.Now(), tfa->last_step);
   if (!step) {
+    RecordFailure(otp_throttle_, user, remote_ip);
     return absl::InvalidArgumentError(
         "the one-time password is wrong: two-factor authentication is not enabled yet; check "
         "your device's clock and run npm profile enable-2fa again");
@@ -156,14 +176,15 @@ absl::StatusOr<std::vector<std::string>> AccountService::ConfirmTfa(std::string_
 }
 
 absl::Status AccountService::DisableTfa(std::string_view user, std::string_view password,
-                                        std::string_view otp) {
-  BULWARK_ASSIGN_OR_RETURN(UserRecord u, CheckPassword(user, password));
+                                        std::string_view otp, std::string_view remote_ip) {
+  BULWARK_ASSIGN_OR_RETURN(UserRecord u, CheckPassword(user, password, remote_ip));
   BULWARK_ASSIGN_OR_RETURN(std::optional<TfaRecord> tfa, GetTfa(u.name));
   if (!tfa) return absl::OkStatus();
   // Cancelling a pending enrolment needs no code (npm sends none, §5.3 step 4); turning off an
   // enabled second factor does, or a stolen password would suffice to remove it.
   if (!tfa->pending) {
-    BULWARK_RETURN_IF_ERROR(CheckSecondFactor(u.name, TfaAction::kAccountChange, otp));
+    BULWARK_RETURN_IF_ERROR(
+        CheckSecondFactor(u.name, TfaAction::kAccountChange, otp, remote_ip));
     LogInfo("two-factor authentication disabled for %s", u.name);
   }
   return store_.DeleteTfa(u.name);

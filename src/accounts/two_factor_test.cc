@@ -131,6 +131,31 @@ TEST_F(TwoFactorTest, ACodeIsAcceptedOnceWithinOneStepOfSkew) {
   EXPECT_TRUE(IsWrongOtp(accounts_->CheckSecondFactor("alice", TfaAction::kWrite, "000000")));
 }
 
+TEST_F(TwoFactorTest, WrongCodesAreThrottledOnTheirOwnBudget) {
+  Enrol(TfaMode::kAuthAndWrites);
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_TRUE(IsWrongOtp(accounts_->CheckSecondFactor("alice", TfaAction::kWrite, "000000")));
+  }
+  // Locked out: the right code is refused without being checked (or spent).
+  std::string code = Code();
+  absl::Status locked = accounts_->CheckSecondFactor("alice", TfaAction::kWrite, code);
+  EXPECT_EQ(locked.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ThrottleRetryAfter(locked), 1);
+  // The password budget is separate.
+  EXPECT_TRUE(accounts_->CheckPassword("alice", kPassword).ok());
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_TRUE(accounts_->CheckSecondFactor("alice", TfaAction::kWrite, code).ok());
+  // The success forgave the account: five free wrong codes again, then 1 s, then 2 s.
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_TRUE(IsWrongOtp(accounts_->CheckSecondFactor("alice", TfaAction::kWrite, "000000")));
+  }
+  EXPECT_TRUE(IsWrongOtp(accounts_->CheckSecondFactor("alice", TfaAction::kWrite, "000000")));
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_TRUE(IsWrongOtp(accounts_->CheckSecondFactor("alice", TfaAction::kWrite, "000000")));
+  EXPECT_EQ(ThrottleRetryAfter(accounts_->CheckSecondFactor("alice", TfaAction::kWrite, "1")),
+            2);
+}
+
 TEST_F(TwoFactorTest, RecoveryCodesAreSingleUse) {
   std::vector<std::string> codes = Enrol(TfaMode::kAuthAndWrites);
   ASSERT_EQ(codes.size(), kRecoveryCodes);

@@ -83,7 +83,7 @@ http::Response RegistryApi::CouchLogin(Ctx& ctx, const std::string& name) {
     auto created = accounts_.CreateUser(name, *GetString(*body, "email"), *password);
     if (!created.ok()) return ErrorResponse(created.status());
   } else {
-    auto user = accounts_.CheckPassword(name, *password);
+    auto user = accounts_.CheckPassword(name, *password, ctx.req.remote_ip);
     if (!user.ok()) return PasswordAware(ErrorResponse(user.status()));
     // Auth-phase 2FA before a token is minted (§4.2, §5.5): npm prompts and resends the PUT
     // with npm-otp.
@@ -161,8 +161,13 @@ http::Response RegistryApi::WebLoginPage(Ctx& ctx, const std::string& id) {
   std::string user = FormField(ctx.req.body, "username");
   std::string password = FormField(ctx.req.body, "password");
   std::string otp = FormField(ctx.req.body, "otp");
-  absl::Status s = accounts_.CompleteWebLogin(id, user, password, otp);
+  absl::Status s = accounts_.CompleteWebLogin(id, user, password, otp, ctx.req.remote_ip);
   if (s.ok()) return Html(200, web::LoginDonePage(user));
+  if (auto wait = ThrottleRetryAfter(s)) {
+    http::Response r = Html(429, web::LoginPage(action, std::string(s.message())));
+    r.Set("retry-after", StrCat(*wait));
+    return r;
+  }
   if (IsOtpRequired(s)) {
     std::string why = otp.empty() ? "This account uses two-factor authentication: enter the "
                                     "code from your authenticator app (or a recovery code)."
@@ -209,7 +214,7 @@ http::Response RegistryApi::CreateToken(Ctx& ctx) {
   // Creating a token re-proves the password: a stolen session token cannot mint more.
   auto password = GetString(*body, "password");
   if (!password) return ErrorResponse(absl::UnauthenticatedError("password is required"));
-  auto user = accounts_.CheckPassword(who->user, *password);
+  auto user = accounts_.CheckPassword(who->user, *password, ctx.req.remote_ip);
   if (!user.ok()) return PasswordAware(ErrorResponse(user.status()));
   absl::Status second = SecondFactor(ctx, who->user, TfaAction::kAccountChange);
   if (!second.ok()) return ErrorResponse(second);
@@ -289,7 +294,7 @@ http::Response RegistryApi::UpdateProfile(Ctx& ctx) {
     if (codes.empty() || !codes[0].is_string()) {
       return ErrorResponse(absl::InvalidArgumentError("tfa must hold the one-time password"));
     }
-    auto recovery = accounts_.ConfirmTfa(who->user, codes[0].get_string());
+    auto recovery = accounts_.ConfirmTfa(who->user, codes[0].get_string(), ctx.req.remote_ip);
     if (!recovery.ok()) return ErrorResponse(recovery.status());
     json::array list;
     for (const auto& c : *recovery) list.emplace_back(c);
@@ -305,7 +310,7 @@ http::Response RegistryApi::UpdateProfile(Ctx& ctx) {
     return ErrorResponse(absl::InvalidArgumentError("tfa.password is required"));
   }
   if (mode == "disable") {
-    absl::Status s = accounts_.DisableTfa(who->user, password, otp);
+    absl::Status s = accounts_.DisableTfa(who->user, password, otp, ctx.req.remote_ip);
     if (!s.ok()) return PasswordAware(ErrorResponse(s));
     return NoStore(JsonResponse(200, ProfileJson(*user, false)));
   }
@@ -318,7 +323,7 @@ http::Response RegistryApi::UpdateProfile(Ctx& ctx) {
     return ErrorResponse(absl::InvalidArgumentError(
         "tfa.mode must be \"auth-only\", \"auth-and-writes\" or \"disable\""));
   }
-  auto change = accounts_.RequestTfa(who->user, wanted, password, otp);
+  auto change = accounts_.RequestTfa(who->user, wanted, password, otp, ctx.req.remote_ip);
   if (!change.ok()) return PasswordAware(ErrorResponse(change.status()));
   if (change->mode) {
     return NoStore(JsonResponse(

@@ -80,6 +80,8 @@ http::Response RegistryApi::ErrorResponse(const absl::Status& status) {
     // on errors, while its EOTP message cannot tell "missing" from "wrong").
     r.Set("www-authenticate", "OTP");
     if (IsWrongOtp(status)) r.Set("npm-notice", message);
+  } else if (auto wait = ThrottleRetryAfter(status)) {
+    r.Set("retry-after", StrCat(*wait));
   } else if (code == 401) {
     r.Set("www-authenticate", "Bearer realm=\"bulwark\"");
   }
@@ -107,7 +109,7 @@ absl::StatusOr<Identity> RegistryApi::RequireUser(const Ctx& ctx) const {
 
 absl::Status RegistryApi::SecondFactor(const Ctx& ctx, const std::string& user,
                                        TfaAction action) {
-  return accounts_.CheckSecondFactor(user, action, ctx.req.Header("npm-otp"));
+  return accounts_.CheckSecondFactor(user, action, ctx.req.Header("npm-otp"), ctx.req.remote_ip);
 }
 
 absl::StatusOr<json::object> RegistryApi::JsonBody(const Ctx& ctx) const {

@@ -34,6 +34,16 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
                                                SecretBox::kKeyBytes, SystemRandom()));
   BULWARK_ASSIGN_OR_RETURN(SecretBox tfa_box, SecretBox::Create(std::move(tfa_key)));
   app->accounts_->SetTfaKey(std::move(tfa_box));
+  auto filter = LoadPasswordFilter(config);
+  if (filter.ok()) {
+    app->password_filter_ = *std::move(filter);
+    app->accounts_->SetBreachedPasswords(&app->password_filter_->filter);
+  } else if (absl::IsNotFound(filter.status())) {
+    LogWarning("no breached-password filter (%s): breached passwords are not refused",
+               filter.status().ToString());
+  } else {
+    return filter.status();  // A corrupt filter must not silently turn the check off.
+  }
   app->packages_ = std::make_unique<PackageService>(*app->store_, *app->blobs_, RealClock(),
                                                     *app->policy_, config.registry);
   if (mode == Mode::kServe) {

@@ -15,6 +15,7 @@
 #include "jobs/periodic.h"
 #include "packaging/package_service.h"
 #include "security/name_policy.h"
+#include "server/breached_passwords.h"
 #include "server/config.h"
 #include "server/name_index.h"
 
@@ -55,6 +56,8 @@ class App {
   std::unique_ptr<AdvisoryStore> advisories_;
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<AccessPolicy> policy_;
+  // Before accounts_, which points into it, so it is destroyed after.
+  std::unique_ptr<LoadedPasswordFilter> password_filter_;
   std::unique_ptr<AccountService> accounts_;
   std::unique_ptr<PackageService> packages_;
   NameIndexInfo name_index_info_;

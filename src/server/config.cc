@@ -226,6 +226,24 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
   BULWARK_RETURN_IF_ERROR(Read(auth, "token_lifetime_days", token_days, "auth."));
   if (token_days < 1) return absl::InvalidArgumentError("config: auth.token_lifetime_days < 1");
   c.accounts.session_token_lifetime = absl::Hours(24 * token_days);
+  const YAML::Node throttle = auth ? auth["throttle"] : YAML::Node();
+  ThrottleOptions& t = c.accounts.throttle;
+  int64_t free_failures = t.free_failures;
+  int64_t base_seconds = absl::ToInt64Seconds(t.base_delay);
+  int64_t max_seconds = absl::ToInt64Seconds(t.max_delay);
+  BULWARK_RETURN_IF_ERROR(Read(throttle, "free_failures", free_failures, "auth.throttle."));
+  BULWARK_RETURN_IF_ERROR(Read(throttle, "base_delay_seconds", base_seconds, "auth.throttle."));
+  BULWARK_RETURN_IF_ERROR(Read(throttle, "max_delay_seconds", max_seconds, "auth.throttle."));
+  // No way to switch throttling off: a zero delay would make guessing free again.
+  if (free_failures < 0 || free_failures > 1000 || base_seconds < 1 ||
+      max_seconds < base_seconds) {
+    return absl::InvalidArgumentError(
+        "config: auth.throttle needs 0 <= free_failures <= 1000 and "
+        "1 <= base_delay_seconds <= max_delay_seconds");
+  }
+  t.free_failures = static_cast<int>(free_failures);
+  t.base_delay = absl::Seconds(base_seconds);
+  t.max_delay = absl::Seconds(max_seconds);
 
   const YAML::Node publish = root["publish"];
   std::string unpublish = "npm";

@@ -65,6 +65,29 @@ TEST(Config, ErrorsNameTheProblem) {
             absl::StatusCode::kNotFound);
 }
 
+TEST(Config, LoginThrottle) {
+  auto d = ParseConfig("", "/");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->accounts.throttle.free_failures, 5);
+  EXPECT_EQ(d->accounts.throttle.base_delay, absl::Seconds(1));
+  EXPECT_EQ(d->accounts.throttle.max_delay, absl::Minutes(15));
+  auto c = ParseConfig(
+      "auth:\n  throttle:\n    free_failures: 2\n    base_delay_seconds: 3\n"
+      "    max_delay_seconds: 60\n",
+      "/");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->accounts.throttle.free_failures, 2);
+  EXPECT_EQ(c->accounts.throttle.base_delay, absl::Seconds(3));
+  EXPECT_EQ(c->accounts.throttle.max_delay, absl::Seconds(60));
+  // Throttling cannot be switched off with a zero delay, nor the cap set below the base.
+  EXPECT_EQ(ParseConfig("auth:\n  throttle:\n    base_delay_seconds: 0\n", "/").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseConfig("auth:\n  throttle:\n    max_delay_seconds: 0\n", "/").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseConfig("auth:\n  throttle:\n    free_failures: x\n", "/").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(Config, TyposquatDefaultsAndOverrides) {
   auto d = ParseConfig("", "/etc/bulwark");
   ASSERT_TRUE(d.ok());
