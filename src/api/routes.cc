@@ -29,19 +29,7 @@ std::optional<std::string> PercentDecode(std::string_view text) {
 }
 
 std::string PercentEncodeComponent(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-        std::string_view("-_.!~*'()").find(static_cast<char>(c)) != std::string_view::npos) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
+  return PercentEncode(text, "-_.!~*'()");
 }
 
 std::optional<std::string> QueryParam(std::string_view query, std::string_view key) {

@@ -93,4 +93,8 @@ bool SimpleAtoi(std::string_view s, Int* out) {
 }
 bool SimpleAtod(std::string_view s, double* out);
 
+// Percent-encodes every byte except ASCII letters, digits and the characters in `unescaped`:
+// "-._~" gives RFC 3986's unreserved set, "-_.!~*'()" JavaScript's encodeURIComponent.
+std::string PercentEncode(std::string_view text, std::string_view unescaped);
+
 }  // namespace bulwark
