@@ -101,7 +101,6 @@ std::shared_ptr<const CachedPackage> RegistryApi::Render(const PackageRecord& p,
     }
     entry->tarballs.emplace(TarballFileName(p.name, ver), std::move(ref));
   }
-  entry->validated = clock_.Now();
   return entry;
 }
 
@@ -185,7 +184,7 @@ absl::StatusOr<std::shared_ptr<const CachedPackage>> RegistryApi::LoadCached(
   }
   BULWARK_ASSIGN_OR_RETURN(PackageRecord p, packages_.Read(name, ctx.who()));
   auto rendered = Render(p, ctx.base_url);
-  cache_.Put(ctx.base_url, rendered);
+  cache_.Put(ctx.base_url, rendered, clock_.Now());
   return rendered;
 }
 

@@ -18,7 +18,8 @@ std::shared_ptr<const CachedPackage> PackumentCache::Find(std::string_view name,
   return it->second.entry;
 }
 
-void PackumentCache::Put(std::string_view base_url, std::shared_ptr<const CachedPackage> entry) {
+void PackumentCache::Put(std::string_view base_url, std::shared_ptr<const CachedPackage> entry,
+                         absl::Time now) {
   absl::MutexLock l(&mu_);
   if (slots_.size() >= max_entries_) {
     // Crude but bounded: start over when full. Rendering is cheap next to a memory blow-up.
@@ -28,8 +29,7 @@ void PackumentCache::Put(std::string_view base_url, std::shared_ptr<const Cached
   std::string key = Key(entry->name, base_url);
   auto& keys = by_name_[entry->name];
   if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
-  absl::Time validated = entry->validated;
-  slots_[key] = Slot{std::move(entry), validated};
+  slots_[key] = Slot{std::move(entry), now};
 }
 
 void PackumentCache::Touch(std::string_view name, std::string_view base_url, absl::Time now) {

@@ -39,7 +39,6 @@ struct CachedPackage {
   RenderedDoc corgi;
   std::string last_modified;  // HTTP date.
   std::map<std::string, TarballRef> tarballs;  // By file name ("name-1.0.0.tgz").
-  absl::Time validated;                       // When rev was last checked against the store.
 };
 
 // Tarball bytes kept in memory (least recently used out first, within a byte budget), so hot
@@ -73,7 +72,8 @@ class PackumentCache {
   // The entry, or null. `fresh` tells whether it was validated within the TTL.
   std::shared_ptr<const CachedPackage> Find(std::string_view name, std::string_view base_url,
                                             absl::Time now, bool* fresh);
-  void Put(std::string_view base_url, std::shared_ptr<const CachedPackage> entry);
+  // Stores `entry`, rendered from the store's state at `now`.
+  void Put(std::string_view base_url, std::shared_ptr<const CachedPackage> entry, absl::Time now);
   // Marks an entry validated at `now` (its rev matched the store).
   void Touch(std::string_view name, std::string_view base_url, absl::Time now);
   void Invalidate(std::string_view name);
@@ -81,7 +81,7 @@ class PackumentCache {
  private:
   struct Slot {
     std::shared_ptr<const CachedPackage> entry;
-    absl::Time validated;
+    absl::Time validated;  // When rev was last checked against the store.
   };
   static std::string Key(std::string_view name, std::string_view base_url);
 
