@@ -14,6 +14,7 @@
 #include "bulwark/env/clock.h"
 #include "bulwark/env/random.h"
 #include "bulwark/storage/metadata_store.h"
+#include "bulwark/storage/security_store.h"
 #include "accounts/breached/password_filter.h"
 #include "accounts/passwords.h"
 #include "accounts/secret_box.h"
@@ -27,19 +28,36 @@ struct Identity {
   bool admin = false;
   bool readonly = false;      // Token may only read.
   std::string token_key;      // Empty for Basic (password) authentication.
+  // The token's granular restrictions (TokenRecord): non-empty lists limit writes to these
+  // packages and scopes and forbid account changes.
+  std::vector<std::string> packages;
+  std::vector<std::string> scopes;
+  bool bypass_2fa = false;    // Automation token: package writes need no one-time password.
+  std::string token_prefix;   // Display prefix of the token, for event details.
 };
+
+// OK when `who` may change `package` as far as its token's restrictions go (read-only,
+// packages, scopes); PermissionDenied saying which restriction refused it. An empty `package`
+// means an account change (tokens, profile, 2FA), which package-limited tokens may not make.
+absl::Status CheckTokenAllows(const Identity& who, std::string_view package);
 
 struct TokenOptions {
   std::string name;
+  std::string description;
   bool readonly = false;
   std::vector<std::string> cidr_whitelist;  // IPv4 CIDRs; empty: any address.
   std::optional<absl::Duration> lifetime;   // Unset: the service default.
+  std::vector<std::string> packages;        // Package names; validated.
+  std::vector<std::string> scopes;          // "@scope" or "scope"; stored as "@scope".
+  bool bypass_2fa = false;
 };
 
 struct AccountOptions {
   Argon2Params argon2;
   absl::Duration session_token_lifetime = absl::Hours(24 * 30);
-  absl::Duration max_token_lifetime = absl::Hours(24 * 365);
+  absl::Duration max_token_lifetime = absl::Hours(24 * 365);  // Read-only tokens.
+  // Tokens that can write live at most this long (npmjs: 90 days).
+  absl::Duration max_write_token_lifetime = absl::Hours(24 * 90);
   absl::Duration web_login_lifetime = absl::Minutes(10);
   // Back-off after failed password and second-factor checks; the two have separate budgets.
   ThrottleOptions throttle;
@@ -77,7 +95,13 @@ struct AuthResult {
   // Set when a credential was presented but is not valid (expired, revoked, wrong password);
   // reads treat the request as anonymous and pass this on as an npm-notice.
   std::string rejected;
+  bool ip_refused = false;   // The token is valid but not from this address (CIDR list).
+  std::string token_user;    // Owner of a rejected but known token (expired, wrong address).
 };
+
+// 401 with `WWW-Authenticate: ipaddress`, which npm reports as EAUTHIP (§1.5).
+absl::Status IpRefusedError(std::string message);
+bool IsIpRefused(const absl::Status& status);
 
 class AccountService {
  public:
@@ -103,10 +127,38 @@ class AccountService {
     std::string secret;
     TokenRecord record;
   };
-  absl::StatusOr<Minted> CreateToken(std::string_view user, const TokenOptions& options);
+  absl::StatusOr<Minted> CreateToken(std::string_view user, const TokenOptions& options,
+                                     std::string_view remote_ip = "");
   absl::StatusOr<std::vector<TokenRecord>> ListTokens(std::string_view user);
   // `key_or_secret` is a token key or a full secret; NotFound unless it is one of `user`'s.
-  absl::Status RevokeToken(std::string_view user, std::string_view key_or_secret);
+  absl::Status RevokeToken(std::string_view user, std::string_view key_or_secret,
+                           std::string_view remote_ip = "");
+
+  // `npm profile set password`: checks the old password and the second factor (auth phase),
+  // applies the new-password rules (length, breached), stores the new hash, and revokes the
+  // user's login-session tokens (names "npm login", "npm login (web)") other than
+  // `keep_token_key`; tokens made with `npm token create` stay (docs/security.md). Returns how
+  // many tokens were revoked.
+  absl::StatusOr<int> ChangePassword(std::string_view user, std::string_view old_password,
+                                     std::string_view new_password, std::string_view otp,
+                                     std::string_view keep_token_key,
+                                     std::string_view remote_ip = "");
+  // `npm profile set email`: needs the second factor (auth phase) when 2FA is on.
+  absl::Status ChangeEmail(std::string_view user, std::string_view email, std::string_view otp,
+                           std::string_view remote_ip = "");
+  // Replaces the recovery codes with new ones (returned once). Needs the password and, 2FA
+  // being on, a second factor; FailedPrecondition when 2FA is not enabled.
+  absl::StatusOr<std::vector<std::string>> RegenerateRecoveryCodes(
+      std::string_view user, std::string_view password, std::string_view otp,
+      std::string_view remote_ip = "");
+
+  // The security event log (docs/security.md §Security events). Null: events are only logged.
+  void SetEventLog(SecurityStore* events) { events_ = events; }
+  SecurityStore* event_log() { return events_; }
+  // Appends an event; a failure to store it is logged, never returned (it must not fail the
+  // request it describes).
+  void RecordEvent(std::string_view kind, std::string_view user, std::string_view remote_ip,
+                   std::string detail = "", std::string_view package = "");
   // Logout: revokes the token whose secret this is; OK when unknown (the path proves nothing
   // more than possession).
   absl::Status RevokeSecret(std::string_view secret);
@@ -169,9 +221,12 @@ class AccountService {
   std::atomic<uint64_t> breached_refusals_{0};
   // CheckPasswordRules plus the breached-password check, for every new password.
   absl::Status CheckNewPassword(std::string_view password, std::string_view user);
+  // CheckNewPassword at sign-up, recording breached refusals as events (for stats).
+  absl::Status CheckNewAccountPassword(std::string_view password, std::string_view user);
 
   // CheckSecondFactor's comparison of a non-empty code, without the throttle.
-  absl::Status CheckCode(const TfaRecord& tfa, std::string_view otp);
+  absl::Status CheckCode(const TfaRecord& tfa, std::string_view otp, std::string_view remote_ip);
+  SecurityStore* events_ = nullptr;
   // Keys "user:NAME" and "ip:ADDRESS" in one throttle: OK when neither is locked out.
   absl::Status CheckThrottle(LoginThrottle& throttle, std::string_view user,
                              std::string_view remote_ip);

@@ -70,16 +70,18 @@ absl::Status AccountService::CheckSecondFactor(std::string_view user, TfaAction 
   // A 6-digit code is one guess in a million (three with the skew window): only back-off
   // keeps online guessing infeasible. Checked before the code is, like passwords.
   BULWARK_RETURN_IF_ERROR(CheckThrottle(otp_throttle_, user, remote_ip));
-  absl::Status checked = CheckCode(*tfa, otp);
+  absl::Status checked = CheckCode(*tfa, otp, remote_ip);
   if (IsWrongOtp(checked)) {
     RecordFailure(otp_throttle_, user, remote_ip);
+    RecordEvent("otp.failure", user, remote_ip, "wrong or reused one-time password");
   } else if (checked.ok()) {
     RecordSuccess(otp_throttle_, user);
   }
   return checked;
 }
 
-absl::Status AccountService::CheckCode(const TfaRecord& tfa, std::string_view otp) {
+absl::Status AccountService::CheckCode(const TfaRecord& tfa, std::string_view otp,
+                                       std::string_view remote_ip) {
   if (LooksLikeTotp(otp)) {
     if (!tfa_key_) return absl::FailedPreconditionError("two-factor key not loaded");
     BULWARK_ASSIGN_OR_RETURN(std::string secret, tfa_key_->Open(tfa.sealed_secret, tfa.user));
@@ -94,8 +96,12 @@ absl::Status AccountService::CheckCode(const TfaRecord& tfa, std::string_view ot
   if (absl::IsNotFound(used)) return OtpRequiredError(kOtpWrong, true);
   BULWARK_RETURN_IF_ERROR(used);
   // Recovery codes are the break-glass path: every use is worth an operator's attention.
-  LogWarning("recovery code used by %s (%d left)", tfa.user,
-             static_cast<int>(tfa.recovery_hashes.size()) - 1);
+  const int left = static_cast<int>(tfa.recovery_hashes.size()) - 1;
+  LogWarning("recovery code used by %s (%d left)", tfa.user, left);
+  // Using one disables nothing: 2FA stays on in its mode; the user sees the event in their log
+  // and regenerates codes when few are left (docs/security.md §Recovery codes).
+  RecordEvent("recovery_code.used", tfa.user, remote_ip,
+              StrCat(left, " recovery code(s) left; new ones: POST /-/bulwark/v1/recovery-codes"));
   return absl::OkStatus();
 }
 
@@ -114,7 +120,8 @@ absl::StatusOr<TfaChange> AccountService::RequestTfa(std::string_view user, TfaM
       current.mode = mode;
       current.updated = clock_.Now();
       BULWARK_RETURN_IF_ERROR(store_.PutTfa(current));
-      LogInfo("two-factor mode of %s changed", u.name);
+      RecordEvent("tfa.mode_changed", u.name, remote_ip,
+                  mode == TfaMode::kAuthOnly ? "auth-only" : "auth-and-writes");
     }
     TfaChange change;
     change.mode = mode;
@@ -131,6 +138,8 @@ absl::StatusOr<TfaChange> AccountService::RequestTfa(std::string_view user, TfaM
   BULWARK_ASSIGN_OR_RETURN(t.sealed_secret, tfa_key_->Seal(secret, u.name, random_));
   t.created = t.updated = clock_.Now();
   BULWARK_RETURN_IF_ERROR(store_.PutTfa(t));
+  RecordEvent("tfa.enrolment_started", u.name, remote_ip,
+              mode == TfaMode::kAuthOnly ? "auth-only" : "auth-and-writes");
   TfaChange change;
   change.otpauth_url = OtpauthUrl(kTotpIssuer, u.name, secret);
   return change;
@@ -156,6 +165,7 @@ absl::StatusOr<std::vector<std::string>> AccountService::ConfirmTfa(std::string_
       MatchTotp(secret, StripAsciiWhitespace(code), clock_.Now(), tfa->last_step);
   if (!step) {
     RecordFailure(otp_throttle_, user, remote_ip);
+    RecordEvent("otp.failure", user, remote_ip, "wrong code confirming 2FA enrolment");
     return absl::InvalidArgumentError(
         "the one-time password is wrong: two-factor authentication is not enabled yet; check "
         "your device's clock and run npm profile enable-2fa again");
@@ -171,7 +181,8 @@ absl::StatusOr<std::vector<std::string>> AccountService::ConfirmTfa(std::string_
     t.recovery_hashes.push_back(RecoveryHash(codes.back()));
   }
   BULWARK_RETURN_IF_ERROR(store_.PutTfa(t));
-  LogInfo("two-factor authentication enabled for %s", t.user);
+  RecordEvent("tfa.enabled", t.user, remote_ip,
+              t.mode == TfaMode::kAuthOnly ? "auth-only" : "auth-and-writes");
   return codes;
 }
 
@@ -185,9 +196,36 @@ absl::Status AccountService::DisableTfa(std::string_view user, std::string_view 
   if (!tfa->pending) {
     BULWARK_RETURN_IF_ERROR(
         CheckSecondFactor(u.name, TfaAction::kAccountChange, otp, remote_ip));
-    LogInfo("two-factor authentication disabled for %s", u.name);
   }
-  return store_.DeleteTfa(u.name);
+  BULWARK_RETURN_IF_ERROR(store_.DeleteTfa(u.name));
+  RecordEvent("tfa.disabled", u.name, remote_ip,
+              tfa->pending ? "pending enrolment cancelled" : "two-factor authentication off");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> AccountService::RegenerateRecoveryCodes(
+    std::string_view user, std::string_view password, std::string_view otp,
+    std::string_view remote_ip) {
+  BULWARK_ASSIGN_OR_RETURN(UserRecord u, CheckPassword(user, password, remote_ip));
+  BULWARK_ASSIGN_OR_RETURN(std::optional<TfaRecord> tfa, GetTfa(u.name));
+  if (!tfa || tfa->pending) {
+    return absl::FailedPreconditionError(
+        "two-factor authentication is not enabled: run npm profile enable-2fa first");
+  }
+  BULWARK_RETURN_IF_ERROR(CheckSecondFactor(u.name, TfaAction::kAccountChange, otp, remote_ip));
+  // Re-read: the check advanced last_step or spent a recovery code.
+  BULWARK_ASSIGN_OR_RETURN(TfaRecord t, store_.GetTfa(u.name));
+  std::vector<std::string> codes;
+  t.recovery_hashes.clear();
+  for (size_t i = 0; i < kRecoveryCodes; ++i) {
+    codes.push_back(HexEncode(random_.Bytes(kRecoveryCodeBytes)));
+    t.recovery_hashes.push_back(RecoveryHash(codes.back()));
+  }
+  t.updated = clock_.Now();
+  BULWARK_RETURN_IF_ERROR(store_.PutTfa(t));
+  RecordEvent("recovery_codes.regenerated", u.name, remote_ip,
+              StrCat(kRecoveryCodes, " new codes; the old ones no longer work"));
+  return codes;
 }
 
 }  // namespace bulwark

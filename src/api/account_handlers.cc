@@ -28,18 +28,97 @@ std::string FormField(std::string_view body, std::string_view key) {
   return QueryParam(body, key).value_or("");
 }
 
+json::array StringArray(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& e : v) a.emplace_back(e);
+  return a;
+}
+
 json::object TokenJson(const TokenRecord& t) {
-  json::array cidr;
-  for (const auto& c : t.cidr_whitelist) cidr.emplace_back(c);
   json::object o{{"key", t.key},
                  {"token", t.prefix},
                  {"name", t.name},
                  {"created", FormatIsoTime(t.created)},
-                 {"updated", FormatIsoTime(t.created)},
+                 {"updated", FormatIsoTime(t.last_used.value_or(t.created))},
                  {"readonly", t.readonly},
-                 {"cidr_whitelist", std::move(cidr)}};
+                 {"cidr_whitelist", StringArray(t.cidr_whitelist)},
+                 {"packages_and_scopes_permission", t.readonly ? "read-only" : "read-write"},
+                 {"packages", StringArray(t.packages)},
+                 {"scopes", StringArray(t.scopes)},
+                 {"bypass_2fa", t.bypass_2fa}};
+  if (!t.description.empty()) o["description"] = t.description;
   if (t.expires) o["expires"] = FormatIsoTime(*t.expires);
+  o["last_used"] = t.last_used ? json::value(FormatIsoTime(*t.last_used)) : json::value(nullptr);
   return o;
+}
+
+// A string or an array of strings (npm sends arrays; a single value is accepted too).
+absl::Status StringList(const json::object& body, std::string_view key,
+                        std::vector<std::string>& out) {
+  auto it = body.find(key);
+  if (it == body.end() || it->value().is_null()) return absl::OkStatus();
+  if (it->value().is_string()) {
+    out.emplace_back(it->value().get_string());
+    return absl::OkStatus();
+  }
+  if (!it->value().is_array()) {
+    return absl::InvalidArgumentError(StrCat(key, " must be a list of strings"));
+  }
+  for (const auto& e : it->value().get_array()) {
+    if (!e.is_string()) return absl::InvalidArgumentError(StrCat(key, " must be a list of strings"));
+    for (std::string_view part : StrSplit(std::string_view(e.get_string()), ',', SkipEmpty())) {
+      out.emplace_back(StripAsciiWhitespace(part));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The body of `npm token create` (npm-registry-api.md §6.2): legacy {readonly, cidr_whitelist}
+// and npm 11's granular keys.
+absl::StatusOr<TokenOptions> ParseTokenOptions(const json::object& body) {
+  TokenOptions opts;
+  opts.name = std::string(GetString(body, "name").value_or(""));
+  opts.description = std::string(GetString(body, "description").value_or(""));
+  std::string_view permission = GetString(body, "packages_and_scopes_permission").value_or("");
+  if (permission == "no-access") {
+    return absl::InvalidArgumentError(
+        "packages_and_scopes_permission no-access is not supported: Bulwark tokens always "
+        "read; use read-only or read-write");
+  }
+  if (!permission.empty() && permission != "read-only" && permission != "read-write") {
+    return absl::InvalidArgumentError(
+        "packages_and_scopes_permission must be read-only or read-write");
+  }
+  opts.readonly = GetBool(body, "readonly").value_or(false) || permission == "read-only";
+  std::vector<std::string> orgs;
+  BULWARK_RETURN_IF_ERROR(StringList(body, "orgs", orgs));
+  if (!orgs.empty() || body.contains("orgs_permission")) {
+    return absl::InvalidArgumentError(
+        "organisations are not supported on this registry: limit the token with --scopes "
+        "instead (docs/tokens.md)");
+  }
+  BULWARK_RETURN_IF_ERROR(StringList(body, "packages", opts.packages));
+  BULWARK_RETURN_IF_ERROR(StringList(body, "scopes", opts.scopes));
+  if (GetBool(body, "packages_all").value_or(false) &&
+      (!opts.packages.empty() || !opts.scopes.empty())) {
+    return absl::InvalidArgumentError("--packages-all cannot be combined with --packages or --scopes");
+  }
+  if (const json::array* cidr = GetArray(body, "cidr_whitelist")) {
+    for (const auto& c : *cidr) {
+      if (!c.is_string()) return absl::InvalidArgumentError("invalid CIDR");
+      opts.cidr_whitelist.emplace_back(c.get_string());
+    }
+  }
+  auto expires = body.find("expires");
+  if (expires != body.end() && !expires->value().is_null()) {
+    auto days = GetInt(body, "expires");
+    if (!days || *days < 1 || *days > 100000) {
+      return absl::InvalidArgumentError("expires must be a whole number of days, at least 1");
+    }
+    opts.lifetime = absl::Hours(24 * *days);
+  }
+  opts.bypass_2fa = GetBool(body, "bypass_2fa").value_or(false);
+  return opts;
 }
 
 // A wrong password is answered with the Basic challenge, which npm reports as "Incorrect or
@@ -92,8 +171,9 @@ http::Response RegistryApi::CouchLogin(Ctx& ctx, const std::string& name) {
   }
   TokenOptions opts;
   opts.name = "npm login";
-  auto minted = accounts_.CreateToken(name, opts);
+  auto minted = accounts_.CreateToken(name, opts, ctx.req.remote_ip);
   if (!minted.ok()) return ErrorResponse(minted.status());
+  accounts_.RecordEvent("login.success", name, ctx.req.remote_ip, "legacy login (npm login)");
   return NoStore(JsonResponse(201, json::object{{"ok", true},
                                                 {"id", StrCat("org.couchdb.user:", name)},
                                                 {"rev", "1-0"},
@@ -209,8 +289,11 @@ http::Response RegistryApi::ListTokens(Ctx& ctx) {
 http::Response RegistryApi::CreateToken(Ctx& ctx) {
   auto who = RequireUser(ctx);
   if (!who.ok()) return ErrorResponse(who.status());
+  if (absl::Status s = CheckTokenAllows(*who, ""); !s.ok()) return ErrorResponse(s);
   auto body = JsonBody(ctx);
   if (!body.ok()) return ErrorResponse(body.status());
+  auto opts = ParseTokenOptions(*body);
+  if (!opts.ok()) return ErrorResponse(opts.status());
   // Creating a token re-proves the password: a stolen session token cannot mint more.
   auto password = GetString(*body, "password");
   if (!password) return ErrorResponse(absl::UnauthenticatedError("password is required"));
@@ -218,18 +301,7 @@ http::Response RegistryApi::CreateToken(Ctx& ctx) {
   if (!user.ok()) return PasswordAware(ErrorResponse(user.status()));
   absl::Status second = SecondFactor(ctx, who->user, TfaAction::kAccountChange);
   if (!second.ok()) return ErrorResponse(second);
-  TokenOptions opts;
-  opts.name = std::string(GetString(*body, "name").value_or(""));
-  opts.readonly = GetBool(*body, "readonly").value_or(false) ||
-                  GetString(*body, "packages_and_scopes_permission") == "read-only";
-  if (const json::array* cidr = GetArray(*body, "cidr_whitelist")) {
-    for (const auto& c : *cidr) {
-      if (!c.is_string()) return ErrorResponse(absl::InvalidArgumentError("invalid CIDR"));
-      opts.cidr_whitelist.emplace_back(c.get_string());
-    }
-  }
-  if (auto days = GetInt(*body, "expires")) opts.lifetime = absl::Hours(24 * *days);
-  auto minted = accounts_.CreateToken(who->user, opts);
+  auto minted = accounts_.CreateToken(who->user, *opts, ctx.req.remote_ip);
   if (!minted.ok()) return ErrorResponse(minted.status());
   json::object o = TokenJson(minted->record);
   o["token"] = minted->secret;
@@ -239,8 +311,9 @@ http::Response RegistryApi::CreateToken(Ctx& ctx) {
 http::Response RegistryApi::RevokeToken(Ctx& ctx, const std::string& key) {
   auto who = RequireUser(ctx);
   if (!who.ok()) return ErrorResponse(who.status());
-  absl::Status s = SecondFactor(ctx, who->user, TfaAction::kWrite);
-  if (s.ok()) s = accounts_.RevokeToken(who->user, key);
+  absl::Status s = CheckTokenAllows(*who, "");
+  if (s.ok()) s = SecondFactor(ctx, who->user, TfaAction::kWrite);
+  if (s.ok()) s = accounts_.RevokeToken(who->user, key, ctx.req.remote_ip);
   if (!s.ok()) return ErrorResponse(s);
   http::Response r;
   r.status = 204;
@@ -282,11 +355,9 @@ http::Response RegistryApi::UpdateProfile(Ctx& ctx) {
   if (!body.ok()) return ErrorResponse(body.status());
   auto user = accounts_.GetUser(who->user);
   if (!user.ok()) return ErrorResponse(user.status());
+  if (absl::Status s = CheckTokenAllows(*who, ""); !s.ok()) return ErrorResponse(s);
   auto it = body->find("tfa");
-  if (it == body->end()) {
-    return ErrorResponse(absl::UnimplementedError(
-        "profile changes other than two-factor authentication are not available yet"));
-  }
+  if (it == body->end()) return SetProfileFields(ctx, *who, *body);
   const std::string_view otp = ctx.req.Header("npm-otp");
   if (it->value().is_array()) {
     // Step 8: the code confirming enrolment travels in the body, not in npm-otp.
@@ -331,6 +402,55 @@ http::Response RegistryApi::UpdateProfile(Ctx& ctx) {
                                              {"pending", false}})));
   }
   return NoStore(JsonResponse(200, ProfileJson(*user, json::string(change->otpauth_url))));
+}
+
+http::Response RegistryApi::SetProfileFields(Ctx& ctx, const Identity& who,
+                                             const json::object& body) {
+  const std::string_view otp = ctx.req.Header("npm-otp");
+  // npm sends every writable key with its current value (from GET) and the one it changes.
+  // Bulwark keeps no fullname/homepage/freenode/twitter/github: they may only stay empty.
+  for (const char* key : {"fullname", "homepage", "freenode", "twitter", "github"}) {
+    auto f = body.find(key);
+    if (f == body.end() || f->value().is_null() ||
+        (f->value().is_string() && f->value().get_string().empty())) {
+      continue;
+    }
+    return ErrorResponse(absl::InvalidArgumentError(
+        StrCat(key, " cannot be set on this registry: Bulwark keeps only the user name, email "
+                    "and password (npm profile set email|password)")));
+  }
+  for (const auto& [k, v] : body) {
+    if (k != "email" && k != "password" && k != "fullname" && k != "homepage" &&
+        k != "freenode" && k != "twitter" && k != "github" && k != "name") {
+      return ErrorResponse(absl::InvalidArgumentError(
+          StrCat("unknown profile field \"", std::string_view(k), "\"")));
+    }
+  }
+  if (auto pw = body.find("password"); pw != body.end() && !pw->value().is_null()) {
+    const json::object* change = pw->value().if_object();
+    auto old_pw = change ? GetString(*change, "old") : std::nullopt;
+    auto new_pw = change ? GetString(*change, "new") : std::nullopt;
+    if (!old_pw || !new_pw) {
+      return ErrorResponse(absl::InvalidArgumentError(
+          "password must be {\"old\": <current password>, \"new\": <new password>}"));
+    }
+    auto revoked = accounts_.ChangePassword(who.user, *old_pw, *new_pw, otp, who.token_key,
+                                            ctx.req.remote_ip);
+    if (!revoked.ok()) return PasswordAware(ErrorResponse(revoked.status()));
+  }
+  if (auto email = GetString(body, "email")) {
+    absl::Status s = accounts_.ChangeEmail(who.user, *email, otp, ctx.req.remote_ip);
+    if (!s.ok()) return ErrorResponse(s);
+  }
+  auto user = accounts_.GetUser(who.user);
+  if (!user.ok()) return ErrorResponse(user.status());
+  auto tfa = accounts_.GetTfa(who.user);
+  if (!tfa.ok()) return ErrorResponse(tfa.status());
+  json::value tfa_json = false;
+  if (*tfa) {
+    tfa_json = json::object{{"mode", ModeName((*tfa)->mode)}, {"pending", (*tfa)->pending}};
+  }
+  return NoStore(JsonResponse(200, ProfileJson(*user, std::move(tfa_json))));
 }
 
 http::Response RegistryApi::UserPackages(Ctx& ctx, const std::string& user) {

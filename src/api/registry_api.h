@@ -8,6 +8,8 @@
 #include <string>
 
 #include "accounts/account_service.h"
+#include "accounts/mfa_policy.h"
+#include "bulwark/stats/stats_section.h"
 #include "api/packument_cache.h"
 #include "base/json.h"
 #include "bulwark/env/clock.h"
@@ -47,6 +49,11 @@ class RegistryApi final : public http::Application {
   // (accounts' OtpRequiredError) gets `WWW-Authenticate: OTP` instead of the Bearer challenge.
   static http::Response ErrorResponse(const absl::Status& status);
 
+  // Mandatory 2FA for package writes (not owned; null: only the account's own 2FA mode).
+  void SetMfaPolicy(MfaPolicy* mfa) { mfa_ = mfa; }
+  // The report behind GET /-/bulwark/v1/stats (not owned; null: 404).
+  void SetStats(StatsReport* stats) { stats_ = stats; }
+
  private:
   struct Ctx {
     const http::Request& req;
@@ -62,6 +69,12 @@ class RegistryApi final : public http::Application {
   absl::StatusOr<json::object> JsonBody(const Ctx& ctx) const;
   // The second-factor policy for this request: the code travels in the `npm-otp` header.
   absl::Status SecondFactor(const Ctx& ctx, const std::string& user, TfaAction action);
+  // Everything a write to `package` must pass besides ownership: the token's restrictions
+  // (read-only, packages, scopes), mandatory 2FA, and (when `otp_applies`) the one-time password.
+  absl::Status PackageWriteGate(const Ctx& ctx, const Identity& who, const std::string& package,
+                                bool otp_applies = true);
+  // Records a refused write (401/403/429 to a non-GET) in the security event log.
+  void RecordBlockedWrite(const Ctx& ctx, const http::Response& res);
 
   // package_handlers.cc
   http::Response GetPackument(Ctx& ctx, const std::string& name);
@@ -90,7 +103,14 @@ class RegistryApi final : public http::Application {
   http::Response GetProfile(Ctx& ctx);
   http::Response UpdateProfile(Ctx& ctx);
   json::object ProfileJson(const UserRecord& user, json::value tfa);
+  // POST /-/npm/v1/user without `tfa`: `npm profile set password|email|...` (§5.2).
+  http::Response SetProfileFields(Ctx& ctx, const Identity& who, const json::object& body);
   http::Response UserPackages(Ctx& ctx, const std::string& user);
+  // security_handlers.cc: /-/bulwark/v1/{events,recovery-codes,stats}, npm access set mfa.
+  http::Response ListEvents(Ctx& ctx);
+  http::Response RegenerateRecoveryCodes(Ctx& ctx);
+  http::Response Stats(Ctx& ctx);
+  http::Response SetPackageMfa(Ctx& ctx, const std::string& name, const json::object& body);
   // misc_handlers.cc
   http::Response Search(Ctx& ctx);
   http::Response StarredByUser(Ctx& ctx);
@@ -106,6 +126,8 @@ class RegistryApi final : public http::Application {
   BlobCache blob_cache_;
   DownloadCounter* const downloads_;
   AdvisoryStore* const advisories_;
+  MfaPolicy* mfa_ = nullptr;
+  StatsReport* stats_ = nullptr;
 };
 
 // JSON response helpers shared by the handler files.

@@ -7,6 +7,7 @@
 #include "bulwark/env/random.h"
 #include "base/log.h"
 #include "server/key_file.h"
+#include "server/security_stats.h"
 
 namespace bulwark {
 
@@ -28,6 +29,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
       config.packages.empty() ? AccessPolicy::Default() : AccessPolicy(config.packages));
   app->accounts_ = std::make_unique<AccountService>(*app->store_, RealClock(), SystemRandom(),
                                                     config.accounts);
+  BULWARK_ASSIGN_OR_RETURN(app->security_,
+                           NewSqliteSecurityStore(config.data_dir + "/security.sqlite3"));
+  app->accounts_->SetEventLog(app->security_.get());
   // The key sealing TOTP secrets, created at first start (docs/security.md).
   BULWARK_ASSIGN_OR_RETURN(std::string tfa_key,
                            LoadOrCreateKeyFile(config.data_dir + "/keys/totp.key",
@@ -58,9 +62,42 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
       if (!s.ok()) LogWarning("download counts not written yet: %s", s.ToString());
     });
   }
+  // Mandatory 2FA (security.md): high-impact packages recomputed by a periodic job, which also
+  // prunes old security events.
+  app->high_impact_ =
+      std::make_unique<HighImpactIndex>(*app->store_, RealClock(), config.high_impact);
+  app->mfa_ = std::make_unique<MfaPolicy>(*app->accounts_, app->security_.get(),
+                                          app->high_impact_.get(), config.mfa);
+  if (mode == Mode::kServe) {
+    absl::Status first = app->high_impact_->Refresh();
+    if (!first.ok()) LogWarning("high-impact packages not computed yet: %s", first.ToString());
+    DownloadCounter* counter = app->downloads_.get();
+    HighImpactIndex* impact = app->high_impact_.get();
+    SecurityStore* security = app->security_.get();
+    const absl::Duration retention = config.event_retention;
+    app->security_jobs_ = std::make_unique<Periodic>(
+        config.high_impact.refresh, [counter, impact, security, retention] {
+          counter->Flush().IgnoreError();  // Fresh counts; a failure keeps them for later.
+          absl::Status s = impact->Refresh();
+          if (!s.ok()) LogWarning("high-impact packages not refreshed: %s", s.ToString());
+          auto pruned = security->PruneEvents(RealClock().Now() - retention);
+          if (!pruned.ok()) LogWarning("security events not pruned: %s", pruned.status().ToString());
+        });
+  } else {
+    // Admin commands (bulwark stats) compute it once, now.
+    absl::Status first = app->high_impact_->Refresh();
+    if (!first.ok()) LogWarning("high-impact packages not computed: %s", first.ToString());
+  }
+  // Stats sections; other subsystems add theirs here (security.md §Statistics).
+  app->stats_ = std::make_unique<StatsReport>();
+  app->stats_->Add(NewAccountStats(*app->store_, *app->high_impact_));
+  app->stats_->Add(NewEventStats(*app->security_, config.event_retention));
+  app->stats_->Add(NewAdvisoryStats(*app->advisories_, RealClock()));
   app->api_ = std::make_unique<RegistryApi>(*app->accounts_, *app->packages_, RealClock(),
                                             config.api, app->downloads_.get(),
                                             app->advisories_.get());
+  app->api_->SetMfaPolicy(app->mfa_.get());
+  app->api_->SetStats(app->stats_.get());
   app->server_ = http::NewBeastServer(config.server, *app->api_);
   return app;
 }

@@ -10,6 +10,7 @@
 #include "api/registry_api.h"
 #include "bulwark/base/status.h"
 #include "http/server.h"
+#include "jobs/high_impact.h"
 #include "packaging/package_service.h"
 #include "security/name_policy.h"
 
@@ -26,6 +27,9 @@ struct Config {
   std::vector<PackageRule> packages;  // Empty: AccessPolicy::Default().
   TyposquatConfig typosquat;          // `typosquat:`; snapshot path absolute when set.
   PrivateNamesConfig private_names;   // `private:` (dependency confusion).
+  MfaOptions mfa;                     // `auth.require_2fa_*` (mandatory 2FA).
+  HighImpactOptions high_impact;      // `auth.high_impact`.
+  absl::Duration event_retention = absl::Hours(24 * 365);  // `auth.event_retention_days`.
 };
 
 // InvalidArgument naming the key and the problem for a bad file; NotFound when it is missing.
