@@ -57,6 +57,8 @@ void PrintSection(const std::string& prefix, const json::object& o) {
     std::string key = StrCat(prefix, std::string_view(k));
     if (v.is_object()) {
       PrintSection(key + ".", v.get_object());
+    } else if (v.is_double()) {
+      std::printf("  %-58s %.4g\n", key.c_str(), v.get_double());  // Not Boost's "5E-1".
     } else {
       std::printf("  %-58s %s\n", key.c_str(), ToJson(v).c_str());
     }

@@ -256,9 +256,11 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
   }
   c.event_retention = absl::Hours(24 * retention_days);
   const YAML::Node impact = auth ? auth["high_impact"] : YAML::Node();
-  BULWARK_RETURN_IF_ERROR(CheckKeys(impact, "auth.high_impact",
-                                    {"weekly_downloads", "dependents", "top_n",
-                                     "refresh_seconds"}));
+  if (auth && auth["high_impact"]) {
+    BULWARK_RETURN_IF_ERROR(CheckKeys(impact, "auth.high_impact",
+                                      {"weekly_downloads", "dependents", "top_n",
+                                       "refresh_seconds"}));
+  }
   HighImpactOptions& hi = c.high_impact;
   int64_t refresh_seconds = absl::ToInt64Seconds(hi.refresh);
   BULWARK_RETURN_IF_ERROR(Read(impact, "weekly_downloads", hi.weekly_downloads, "auth.high_impact."));

@@ -10,21 +10,23 @@ import { Registry, Client, makePackage, out, tempDir } from './harness.mjs';
 
 let work;
 const secrets = new Map();  // user name -> TOTP secret
-let step = 0;  // TOTP codes are single use: each call takes a later time step.
 
 before(() => { work = tempDir('bulwark-work-'); });
 after(() => rmSync(work, { recursive: true, force: true }));
 
-function code(user) {
-  // Distinct steps inside the ±1 window: now, then +30 s. Callers needing more wait.
-  const offset = 30 * (step++ % 2);
-  const now = new Date(Date.now() + offset * 1000).toISOString().replace('T', ' ').replace(/\..*/, ' UTC');
-  return execFileSync('oathtool', ['--totp', '-b', '--now', now, secrets.get(user)], { encoding: 'utf8' }).trim();
-}
-
-async function waitNextStep() {
-  const ms = 30000 - (Date.now() % 30000) + 200;
-  await new Promise((r) => setTimeout(r, ms));
+// A TOTP code for `user` from a time step not used before (codes are single use): the current
+// step, or the next one (inside the ±1 window), or after waiting for one more.
+const lastStep = new Map();
+async function code(user) {
+  let now = Math.floor(Date.now() / 30000);
+  let s = Math.max(now, (lastStep.get(user) ?? -1) + 1);
+  while (s > now + 1) {
+    await new Promise((r) => setTimeout(r, 30000 - (Date.now() % 30000) + 100));
+    now = Math.floor(Date.now() / 30000);
+  }
+  lastStep.set(user, s);
+  const at = new Date(s * 30000 + 1000).toISOString().replace('T', ' ').replace(/\..*/, ' UTC');
+  return execFileSync('oathtool', ['--totp', '-b', '--now', at, secrets.get(user)], { encoding: 'utf8' }).trim();
 }
 
 async function api(reg, method, path, { token, body, otp } = {}) {
@@ -45,8 +47,8 @@ async function enable2fa(reg, user, token, mode = 'auth-and-writes') {
   const start = await api(reg, 'POST', '/-/npm/v1/user', { token, body: { tfa: { mode, password: user.password } } });
   assert.equal(start.status, 200, JSON.stringify(start.body));
   secrets.set(user.name, new URL(start.body.tfa).searchParams.get('secret'));
-  step = 0;
-  const done = await api(reg, 'POST', '/-/npm/v1/user', { token, body: { tfa: [code(user.name)] } });
+  lastStep.delete(user.name);
+  const done = await api(reg, 'POST', '/-/npm/v1/user', { token, body: { tfa: [await code(user.name)] } });
   assert.equal(done.status, 200, JSON.stringify(done.body));
   return done.body.tfa;
 }
@@ -151,7 +153,7 @@ test('operator-wide and per-scope 2FA requirements', async () => {
     let r = cli.npm(['publish'], { cwd: pkgDir('carol-lib', '1.0.0') });
     assert.match(r.stderr, /this registry requires it of every publisher\. Enable it with: npm profile enable-2fa auth-and-writes/, out(r));
     await enable2fa(reg, carol, cli.token);
-    r = cli.npm(['publish', `--otp=${code('carol')}`], { cwd: pkgDir('carol-lib', '1.0.0') });
+    r = cli.npm(['publish', `--otp=${await code('carol')}`], { cwd: pkgDir('carol-lib', '1.0.0') });
     assert.equal(r.status, 0, out(r));
     cli.cleanup();
   });
@@ -197,7 +199,7 @@ test('high-impact packages by weekly downloads, top N and dependents need auth-a
     assert.match(r.stderr, /hot-pkg is a high-impact package/, 'every write, not only publish');
 
     await enable2fa(reg, dan, cli.token);
-    r = cli.npm(['publish', `--otp=${code('dan')}`], { cwd: pkgDir('hot-pkg', '1.0.1') });
+    r = cli.npm(['publish', `--otp=${await code('dan')}`], { cwd: pkgDir('hot-pkg', '1.0.1') });
     assert.equal(r.status, 0, out(r));
 
     // The stats count the high-impact maintainers and their 2FA.
@@ -229,28 +231,24 @@ test('npm access set mfa=publish|automation|none', async () => {
     assert.match(r.stderr, /the owners of guarded require two-factor authentication for changes to it \(npm access set mfa=publish\)/, out(r));
     r = cli.npm(['publish'], { cwd: pkgDir('guarded', '1.0.1') });
     assert.match(r.stderr, /code EOTP/, out(r));
-    r = cli.npm(['publish', `--otp=${code('erin')}`], { cwd: pkgDir('guarded', '1.0.1') });
+    r = cli.npm(['publish', `--otp=${await code('erin')}`], { cwd: pkgDir('guarded', '1.0.1') });
     assert.equal(r.status, 0, out(r));
 
     // Automation (bypass_2fa) tokens: refused under mfa=publish, allowed under mfa=automation.
-    await waitNextStep();
-    step = 0;
-    const auto = await api(reg, 'POST', '/-/npm/v1/tokens', { token: cli.token, otp: code('erin'), body: { password: erin.password, bypass_2fa: true, name: 'ci' } });
+    const auto = await api(reg, 'POST', '/-/npm/v1/tokens', { token: cli.token, otp: await code('erin'), body: { password: erin.password, bypass_2fa: true, name: 'ci' } });
     assert.equal(auto.status, 201, JSON.stringify(auto.body));
     const ci = new Client(reg, auto.body.token);
     r = ci.npm(['publish'], { cwd: pkgDir('guarded', '1.0.2') });
     assert.match(r.stderr, /code EOTP/, out(r));
-    r = cli.npm(['access', 'set', 'mfa=automation', 'guarded', `--otp=${code('erin')}`]);
+    r = cli.npm(['access', 'set', 'mfa=automation', 'guarded', `--otp=${await code('erin')}`]);
     assert.equal(r.status, 0, out(r));
     r = ci.npm(['publish'], { cwd: pkgDir('guarded', '1.0.2') });
     assert.equal(r.status, 0, out(r));
 
     // Turning it off needs what it demands.
-    await waitNextStep();
-    step = 0;
     r = cli.npm(['access', 'set', 'mfa=none', 'guarded']);
     assert.match(r.stderr, /code EOTP/, out(r));
-    r = cli.npm(['access', 'set', 'mfa=none', 'guarded', `--otp=${code('erin')}`]);
+    r = cli.npm(['access', 'set', 'mfa=none', 'guarded', `--otp=${await code('erin')}`]);
     assert.equal(r.status, 0, out(r));
     r = fcli.npm(['publish'], { cwd: pkgDir('guarded', '1.0.3') });
     assert.equal(r.status, 0, out(r));
@@ -266,7 +264,7 @@ test('stats: 2FA shares, breached sign-ups, revoked tokens, throttled logins, ad
     const u2 = reg.addUser('user2');
     const cli = new Client(reg, await reg.token(admin));
     await enable2fa(reg, admin, cli.token);
-    assert.equal(cli.npm(['publish', `--otp=${code('admin')}`], { cwd: pkgDir('stat-pkg', '1.0.0') }).status, 0);
+    assert.equal(cli.npm(['publish', `--otp=${await code('admin')}`], { cwd: pkgDir('stat-pkg', '1.0.0') }).status, 0);
     const u2cli = new Client(reg, await reg.token(u2));
     assert.equal(u2cli.npm(['publish'], { cwd: pkgDir('stat-pkg-2', '1.0.0') }).status, 0);
     // Two sign-ups refused as breached, one accepted (three accounts so far).
@@ -320,7 +318,7 @@ test('stats: 2FA shares, breached sign-ups, revoked tokens, throttled logins, ad
     assert.deepEqual(http.body.advisories, s.advisories);
     const text = reg.cli(['stats']);
     assert.match(text.stdout, /^accounts\n/);
-    assert.match(text.stdout, /maintainers_with_2fa_share\s+0\.5/);
+    assert.match(text.stdout, /maintainers_with_2fa_share\s+0\.5\n/);
     for (const c of [cli, u2cli]) c.cleanup();
   });
 });
