@@ -73,7 +73,7 @@ test('npm profile set password: old and new, length and breached rules, sessions
 
     let r = set('wrong password!', 'a fine new passphrase');
     assert.notEqual(r.status, 0);
-    assert.match(r.stdout, /incorrect user name or password/i, out(r));
+    assert.match(r.stdout, /E401[\s\S]*Incorrect or missing password/, out(r));
     r = set(alice.password, 'short');
     assert.match(r.stdout, /at least 10 characters/, out(r));
     r = set(alice.password, 'password123');
