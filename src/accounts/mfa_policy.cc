@@ -8,10 +8,11 @@
 namespace bulwark {
 
 MfaPolicy::MfaPolicy(AccountService& accounts, SecurityStore* package_policies,
-                     const HighImpactLookup* high_impact, MfaOptions options)
+                     const HighImpactLookup* high_impact, Clock& clock, MfaOptions options)
     : accounts_(accounts),
       package_policies_(package_policies),
       high_impact_(high_impact),
+      clock_(clock),
       options_(std::move(options)) {}
 
 std::vector<std::string> MfaPolicy::Mandates(std::string_view package) const {
@@ -43,7 +44,7 @@ absl::Status MfaPolicy::SetPackageMfa(std::string_view package, PackageMfa mfa,
   if (!package_policies_) {
     return absl::UnavailableError("per-package two-factor policies are not available");
   }
-  return package_policies_->SetPackageMfa(package, mfa, by, absl::Now());
+  return package_policies_->SetPackageMfa(package, mfa, by, clock_.Now());
 }
 
 absl::Status MfaPolicy::CheckPackageWrite(const Identity& who, std::string_view package,

@@ -33,7 +33,7 @@ class MfaPolicy {
  public:
   // `package_policies` and `high_impact` may be null (no per-package policy / none high-impact).
   MfaPolicy(AccountService& accounts, SecurityStore* package_policies,
-            const HighImpactLookup* high_impact, MfaOptions options);
+            const HighImpactLookup* high_impact, Clock& clock, MfaOptions options);
 
   // For a write by `who` to `package` (token restrictions already checked):
   //  - PermissionDenied when a mandate applies and the account lacks the required 2FA; the
@@ -56,6 +56,7 @@ class MfaPolicy {
   AccountService& accounts_;
   SecurityStore* const package_policies_;
   const HighImpactLookup* const high_impact_;
+  Clock& clock_;
   const MfaOptions options_;
 };
 

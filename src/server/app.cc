@@ -67,7 +67,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
   app->high_impact_ =
       std::make_unique<HighImpactIndex>(*app->store_, RealClock(), config.high_impact);
   app->mfa_ = std::make_unique<MfaPolicy>(*app->accounts_, app->security_.get(),
-                                          app->high_impact_.get(), config.mfa);
+                                          app->high_impact_.get(), RealClock(), config.mfa);
   if (mode == Mode::kServe) {
     absl::Status first = app->high_impact_->Refresh();
     if (!first.ok()) LogWarning("high-impact packages not computed yet: %s", first.ToString());
