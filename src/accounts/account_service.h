@@ -185,8 +185,10 @@ class AccountService {
   // in auth-only mode), or when `otp` is a TOTP code not used before (±1 step) or an unused
   // recovery code, which is then spent. Otherwise OtpRequiredError. Wrong codes are throttled
   // like passwords, on a budget of their own: ThrottledError while locked out.
+  // When `notice` is given and a recovery code was spent, it receives a sentence for the user
+  // (how many are left, how to get new ones), which api/ sends as an npm-notice.
   absl::Status CheckSecondFactor(std::string_view user, TfaAction action, std::string_view otp,
-                                 std::string_view remote_ip = "");
+                                 std::string_view remote_ip = "", std::string* notice = nullptr);
   // `npm profile enable-2fa MODE` (§5.3 step 5): checks the password; without 2FA (or with a
   // pending enrolment) starts enrolment with a new secret and returns its otpauth URL; with 2FA
   // enabled, needs a second factor and switches the mode.
@@ -225,7 +227,8 @@ class AccountService {
   absl::Status CheckNewAccountPassword(std::string_view password, std::string_view user);
 
   // CheckSecondFactor's comparison of a non-empty code, without the throttle.
-  absl::Status CheckCode(const TfaRecord& tfa, std::string_view otp, std::string_view remote_ip);
+  absl::Status CheckCode(const TfaRecord& tfa, std::string_view otp, std::string_view remote_ip,
+                         std::string* notice);
   SecurityStore* events_ = nullptr;
   // Keys "user:NAME" and "ip:ADDRESS" in one throttle: OK when neither is locked out.
   absl::Status CheckThrottle(LoginThrottle& throttle, std::string_view user,

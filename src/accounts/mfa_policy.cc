@@ -49,7 +49,7 @@ absl::Status MfaPolicy::SetPackageMfa(std::string_view package, PackageMfa mfa,
 
 absl::Status MfaPolicy::CheckPackageWrite(const Identity& who, std::string_view package,
                                           std::string_view otp, std::string_view remote_ip,
-                                          bool otp_applies) {
+                                          bool otp_applies, std::string* notice) {
   BULWARK_ASSIGN_OR_RETURN(std::optional<TfaRecord> tfa, accounts_.GetTfa(who.user));
   const bool enabled = tfa && !tfa->pending;
   const bool writes_mode = enabled && tfa->mode == TfaMode::kAuthAndWrites;
@@ -77,7 +77,8 @@ absl::Status MfaPolicy::CheckPackageWrite(const Identity& who, std::string_view 
   if (!need_otp) return absl::OkStatus();
   // kAccountChange demands a code in either mode: the package policy applies to auth-only
   // accounts too.
-  return accounts_.CheckSecondFactor(who.user, TfaAction::kAccountChange, otp, remote_ip);
+  return accounts_.CheckSecondFactor(who.user, TfaAction::kAccountChange, otp, remote_ip,
+                                     notice);
 }
 
 }  // namespace bulwark

@@ -43,7 +43,7 @@ class MfaPolicy {
   //    (bypass_2fa) tokens skip it unless the package policy is `publish`.
   absl::Status CheckPackageWrite(const Identity& who, std::string_view package,
                                  std::string_view otp, std::string_view remote_ip,
-                                 bool otp_applies = true);
+                                 bool otp_applies = true, std::string* notice = nullptr);
   // Why writes to `package` need auth-and-writes 2FA; empty when nothing requires it.
   std::vector<std::string> Mandates(std::string_view package) const;
 

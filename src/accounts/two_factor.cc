@@ -58,7 +58,8 @@ absl::StatusOr<std::optional<TfaRecord>> AccountService::GetTfa(std::string_view
 }
 
 absl::Status AccountService::CheckSecondFactor(std::string_view user, TfaAction action,
-                                               std::string_view otp, std::string_view remote_ip) {
+                                               std::string_view otp, std::string_view remote_ip,
+                                               std::string* notice) {
   BULWARK_ASSIGN_OR_RETURN(std::optional<TfaRecord> tfa, GetTfa(user));
   // An unconfirmed enrolment is not enforced: the user has not shown they hold the secret.
   if (!tfa || tfa->pending) return absl::OkStatus();
@@ -70,7 +71,7 @@ absl::Status AccountService::CheckSecondFactor(std::string_view user, TfaAction 
   // A 6-digit code is one guess in a million (three with the skew window): only back-off
   // keeps online guessing infeasible. Checked before the code is, like passwords.
   BULWARK_RETURN_IF_ERROR(CheckThrottle(otp_throttle_, user, remote_ip));
-  absl::Status checked = CheckCode(*tfa, otp, remote_ip);
+  absl::Status checked = CheckCode(*tfa, otp, remote_ip, notice);
   if (IsWrongOtp(checked)) {
     RecordFailure(otp_throttle_, user, remote_ip);
     RecordEvent("otp.failure", user, remote_ip, "wrong or reused one-time password");
@@ -81,7 +82,7 @@ absl::Status AccountService::CheckSecondFactor(std::string_view user, TfaAction 
 }
 
 absl::Status AccountService::CheckCode(const TfaRecord& tfa, std::string_view otp,
-                                       std::string_view remote_ip) {
+                                       std::string_view remote_ip, std::string* notice) {
   if (LooksLikeTotp(otp)) {
     if (!tfa_key_) return absl::FailedPreconditionError("two-factor key not loaded");
     BULWARK_ASSIGN_OR_RETURN(std::string secret, tfa_key_->Open(tfa.sealed_secret, tfa.user));
@@ -102,6 +103,10 @@ absl::Status AccountService::CheckCode(const TfaRecord& tfa, std::string_view ot
   // and regenerates codes when few are left (docs/security.md §Recovery codes).
   RecordEvent("recovery_code.used", tfa.user, remote_ip,
               StrCat(left, " recovery code(s) left; new ones: POST /-/bulwark/v1/recovery-codes"));
+  if (notice) {
+    *notice = StrCat("a recovery code was used: ", left, " left. Two-factor authentication is "
+                     "unchanged; get new codes with POST /-/bulwark/v1/recovery-codes");
+  }
   return absl::OkStatus();
 }
 

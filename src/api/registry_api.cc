@@ -113,7 +113,8 @@ absl::StatusOr<Identity> RegistryApi::RequireUser(const Ctx& ctx) const {
 
 absl::Status RegistryApi::SecondFactor(const Ctx& ctx, const std::string& user,
                                        TfaAction action) {
-  return accounts_.CheckSecondFactor(user, action, ctx.req.Header("npm-otp"), ctx.req.remote_ip);
+  return accounts_.CheckSecondFactor(user, action, ctx.req.Header("npm-otp"), ctx.req.remote_ip,
+                                     &ctx.notice);
 }
 
 absl::Status RegistryApi::PackageWriteGate(const Ctx& ctx, const Identity& who,
@@ -121,7 +122,7 @@ absl::Status RegistryApi::PackageWriteGate(const Ctx& ctx, const Identity& who,
   BULWARK_RETURN_IF_ERROR(CheckTokenAllows(who, package));
   if (mfa_) {
     return mfa_->CheckPackageWrite(who, package, ctx.req.Header("npm-otp"), ctx.req.remote_ip,
-                                   otp_applies);
+                                   otp_applies, &ctx.notice);
   }
   if (!otp_applies || who.bypass_2fa) return absl::OkStatus();
   return SecondFactor(ctx, who.user, TfaAction::kWrite);
@@ -197,12 +198,13 @@ bool RegistryApi::TryFast(const http::Request& req, http::Response& res) {
 }
 
 http::Response RegistryApi::Handle(const http::Request& req) {
-  Ctx ctx{req, BaseUrl(req), {}};
+  Ctx ctx{req, BaseUrl(req), {}, {}};
   auto auth = accounts_.Authenticate(req.Header("authorization"), req.remote_ip);
   if (!auth.ok()) return ErrorResponse(auth.status());
   ctx.auth = std::move(*auth);
   http::Response res = Dispatch(ctx);
   RecordBlockedWrite(ctx, res);
+  if (!ctx.notice.empty()) res.Set("npm-notice", ctx.notice);
   if (!ctx.auth.rejected.empty() && res.status < 400) {
     // A dead token on a read is served anonymously, with a hint (npm/cli#8816).
     res.Set("npm-notice", ctx.auth.rejected);

@@ -59,6 +59,8 @@ class RegistryApi final : public http::Application {
     const http::Request& req;
     std::string base_url;
     AuthResult auth;
+    // Sent as an npm-notice with the response (a recovery code was spent).
+    mutable std::string notice;
     const std::optional<Identity>& who() const { return auth.identity; }
   };
 

@@ -123,6 +123,7 @@ test('recovery codes: regenerated with password and code; using one is logged an
     assert.match(r.stderr, /code EOTP/, out(r));
     r = cli.npm(['publish', `--otp=${codes[0]}`], { cwd: dir });
     assert.equal(r.status, 0, out(r));
+    assert.match(r.stderr, /npm notice a recovery code was used: 7 left\. Two-factor authentication is unchanged/, out(r));
     const events = (await api(reg, 'GET', '/-/bulwark/v1/events?kind=recovery', { token: cli.token })).body.events;
     assert.equal(events[0].kind, 'recovery_code.used');
     assert.match(events[0].detail, /7 recovery code\(s\) left/);
