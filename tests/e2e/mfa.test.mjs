@@ -129,6 +129,12 @@ test('recovery codes: regenerated with password and code; using one is logged an
     assert.match(events[0].detail, /7 recovery code\(s\) left/);
     assert.ok(events.some((e) => e.kind === 'recovery_codes.regenerated'));
     assert.deepEqual((await api(reg, 'GET', '/-/npm/v1/user', { token: cli.token })).body.tfa, { mode: 'auth-and-writes', pending: false });
+    // With 2FA on, a password change asks for a code too (npm prompts and resends).
+    r = cli.npmTty(['profile', 'set', 'password'], [['Current password: ', alice.password],
+      ['New password: ', 'another fine passphrase'], ['Again: ', 'another fine passphrase'],
+      ['Enter OTP:', codes[1]]]);
+    assert.equal(r.status, 0, out(r));
+    assert.match(r.stdout, /This operation requires a one-time password[\s\S]*Set password/);
     cli.cleanup();
   });
 });
