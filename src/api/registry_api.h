@@ -8,6 +8,7 @@
 #include <string>
 
 #include "accounts/account_service.h"
+#include "accounts/security_keys.h"
 #include "api/packument_cache.h"
 #include "base/json.h"
 #include "bulwark/env/clock.h"
@@ -47,6 +48,9 @@ class RegistryApi final : public http::Application {
   // (accounts' OtpRequiredError) gets `WWW-Authenticate: OTP` instead of the Bearer challenge.
   static http::Response ErrorResponse(const absl::Status& status);
 
+  // Security keys (web pages, web 2FA). Optional; must outlive the API. Set before serving.
+  void SetSecurityKeys(SecurityKeys* keys) { keys_ = keys; }
+
  private:
   struct Ctx {
     const http::Request& req;
@@ -62,6 +66,9 @@ class RegistryApi final : public http::Application {
   absl::StatusOr<json::object> JsonBody(const Ctx& ctx) const;
   // The second-factor policy for this request: the code travels in the `npm-otp` header.
   absl::Status SecondFactor(const Ctx& ctx, const std::string& user, TfaAction action);
+  // When `status` is an OTP challenge for a missing code and `user` has security keys, starts
+  // a web-2FA approval and attaches its authUrl/doneUrl (npm-registry-api.md §1.5).
+  absl::Status WithWebOtp(const Ctx& ctx, const std::string& user, absl::Status status);
 
   // package_handlers.cc
   http::Response GetPackument(Ctx& ctx, const std::string& name);
@@ -91,6 +98,23 @@ class RegistryApi final : public http::Application {
   http::Response UpdateProfile(Ctx& ctx);
   json::object ProfileJson(const UserRecord& user, json::value tfa);
   http::Response UserPackages(Ctx& ctx, const std::string& user);
+  // web_handlers.cc: security keys and the account pages.
+  http::Response WebPages(Ctx& ctx, const std::string& path);
+  http::Response WebSecondStep(Ctx& ctx, const std::string& user, const std::string& context,
+                               const std::string& action, const std::string& title,
+                               const std::string& intro, const std::string& error,
+                               int status);
+  http::Response WebSignIn(Ctx& ctx);
+  http::Response WebSettings(Ctx& ctx, const std::string& path);
+  http::Response WebOtpPage(Ctx& ctx, const std::string& id);
+  http::Response PollWebOtp(Ctx& ctx, const std::string& id);
+  // The login page's second step (account_handlers.cc calls it); nullopt when the request
+  // is not a second-step post.
+  std::optional<http::Response> WebLoginSecondStep(Ctx& ctx, const std::string& id,
+                                                   const std::string& action);
+  // Pages using WebAuthn must be on the relying party's origin: a GET on another host name
+  // is redirected there (nullopt: no redirect needed).
+  std::optional<http::Response> ToRpOrigin(const Ctx& ctx) const;
   // misc_handlers.cc
   http::Response Search(Ctx& ctx);
   http::Response StarredByUser(Ctx& ctx);
@@ -106,10 +130,14 @@ class RegistryApi final : public http::Application {
   BlobCache blob_cache_;
   DownloadCounter* const downloads_;
   AdvisoryStore* const advisories_;
+  SecurityKeys* keys_ = nullptr;
 };
 
 // JSON response helpers shared by the handler files.
 http::Response JsonResponse(int status, const json::value& body);
 http::Response NoStore(http::Response r);
+// An HTML page with the headers every Bulwark page carries (no caching, no framing, CSP that
+// allows only Bulwark's own script).
+http::Response HtmlPage(int status, std::string body);
 
 }  // namespace bulwark

@@ -6,6 +6,8 @@
 
 #include "accounts/access_policy.h"
 #include "accounts/account_service.h"
+#include "accounts/security_keys.h"
+#include "bulwark/storage/webauthn_store.h"
 #include "api/registry_api.h"
 #include "bulwark/env/blob_store.h"
 #include "bulwark/storage/advisory_store.h"
@@ -20,6 +22,10 @@
 #include "server/name_index.h"
 
 namespace bulwark {
+
+// The WebAuthn relying party for a public URL: its host is the RP ID, scheme://host[:port] the
+// origin. InvalidArgument for a URL without a host name.
+absl::StatusOr<webauthn::RelyingParty> RelyingPartyFromUrl(std::string_view url);
 
 class App {
  public:
@@ -47,6 +53,7 @@ class App {
   AdvisoryStore& advisories() { return *advisories_; }
   BlobStore& blobs() { return *blobs_; }
   AccountService& accounts() { return *accounts_; }
+  SecurityKeys& security_keys() { return *keys_; }
   PackageService& packages() { return *packages_; }
 
  private:
@@ -59,6 +66,8 @@ class App {
   // Before accounts_, which points into it, so it is destroyed after.
   std::unique_ptr<LoadedPasswordFilter> password_filter_;
   std::unique_ptr<AccountService> accounts_;
+  std::unique_ptr<WebAuthnStore> webauthn_store_;  // Before keys_, which points into it.
+  std::unique_ptr<SecurityKeys> keys_;
   std::unique_ptr<PackageService> packages_;
   NameIndexInfo name_index_info_;
   std::unique_ptr<NamePolicy> name_policy_;
