@@ -107,7 +107,7 @@ class Decoder {
             }
           }
           BULWARK_ASSIGN_OR_RETURN(Cbor value, Item(depth + 1));
-          v.map.emplace_back(std::move(key), std::move(value));
+          v.map.push_back(CborEntry{std::move(key), std::move(value)});
         }
         return v;
       }

@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "bulwark/base/status.h"
@@ -23,6 +22,8 @@ inline constexpr int kMaxCborDepth = 16;
 // Items in one decoded value: bounds the work a hostile input can cause.
 inline constexpr size_t kMaxCborItems = 4096;
 
+struct CborEntry;
+
 struct Cbor {
   enum class Type { kInt, kBytes, kText, kArray, kMap, kBool, kNull };
   Type type = Type::kNull;
@@ -30,7 +31,7 @@ struct Cbor {
   bool boolean = false;   // kBool.
   std::string bytes;      // kBytes and kText.
   std::vector<Cbor> items;                  // kArray.
-  std::vector<std::pair<Cbor, Cbor>> map;   // kMap, in input order.
+  std::vector<CborEntry> map;  // kMap, in input order.
 
   bool is_int() const { return type == Type::kInt; }
   bool is_bytes() const { return type == Type::kBytes; }
@@ -40,6 +41,12 @@ struct Cbor {
   // Map lookups by integer or text key; nullptr when absent or this is not a map.
   const Cbor* Find(int64_t key) const;
   const Cbor* Find(std::string_view key) const;
+};
+
+// One map entry (a struct, not std::pair: pair needs Cbor complete where vector does not).
+struct CborEntry {
+  Cbor key;
+  Cbor value;
 };
 
 // Decodes one data item from the start of `data`; `*consumed` (optional) receives its length.
