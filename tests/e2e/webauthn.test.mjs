@@ -6,7 +6,7 @@
 // pages run on http://localhost:<port> (the server redirects 127.0.0.1 there).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -339,4 +339,42 @@ test('the settings page needs a session; rename and remove need the password', a
   await page.locator('#keys form[action$="remove"] button').click();
   assert.equal(await page.locator('#notice').textContent(), 'Security key removed.');
   assert.equal(await page.locator('#tfa').textContent(), 'off');
+});
+
+test('a TOTP account gets a code field on the second step of the web login page', async () => {
+  const carol = reg.addUser('carol');
+  const token = await reg.token(carol);
+  const api = (body) => fetch(`${reg.url}/-/npm/v1/user`, { method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const url = (await (await api({ tfa: { mode: 'auth-and-writes', password: carol.password } })).json()).tfa;
+  const secret = new URL(url).searchParams.get('secret');
+  const code = (offset) => {
+    const now = new Date(Date.now() + offset * 1000).toISOString().replace('T', ' ').replace(/\..*/, ' UTC');
+    return execFileSync('oathtool', ['--totp', '-b', '--now', now, secret], { encoding: 'utf8' }).trim();
+  };
+  assert.equal((await api({ tfa: [code(0)] })).status, 200);
+
+  const { loginUrl, doneUrl } = await (await fetch(`${reg.url}/-/v1/login`, { method: 'POST' })).json();
+  const post = (fields) => fetch(loginUrl, { method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+  const handleOf = (html) => html.match(/name="handle" value="([^"]+)"/)[1];
+  const first = await post({ username: 'carol', password: carol.password, otp: '' });
+  assert.equal(first.status, 401);
+  const page1 = await first.text();
+  assert.match(page1, /enter the code from your authenticator app/);
+  assert.match(page1, /<input id="otp" name="otp"/);
+  assert.doesNotMatch(page1, /use-key/, 'no key button without keys');
+  const wrong = await post({ handle: handleOf(page1), method: 'code', otp: '000000' });
+  assert.equal(wrong.status, 401);
+  const page2 = await wrong.text();
+  assert.match(page2, /The code is wrong or was already used/);
+  // The spent handle is refused; the fresh one with the next step's code signs in.
+  const replay = await post({ handle: handleOf(page1), method: 'code', otp: code(30) });
+  assert.equal(replay.status, 410);
+  const right = await post({ handle: handleOf(page2), method: 'code', otp: code(30) });
+  assert.equal(right.status, 200);
+  assert.match(await right.text(), /signed in as <b>carol<\/b>/);
+  const done = await fetch(doneUrl);
+  assert.equal(done.status, 200);
+  assert.match((await done.json()).token, /^bwk_/);
 });
