@@ -304,9 +304,9 @@ absl::StatusOr<AuthResult> AccountService::Authenticate(std::string_view authori
     }
     // A password sent with every request cannot carry a one-time code each time, so accounts
     // with 2FA must use tokens (npm-registry-api.md §5.5: Basic auth needs the second factor).
-    auto tfa = GetTfa(user->name);
+    auto tfa = EffectiveTfaMode(user->name);
     if (!tfa.ok()) return tfa.status();
-    if (tfa->has_value() && !(*tfa)->pending) {
+    if (tfa->has_value()) {
       result.rejected = "This account uses two-factor authentication: password (Basic) "
                         "authentication is not accepted. Run npm login to get a token.";
       return result;
@@ -472,18 +472,29 @@ absl::StatusOr<LoginSession> AccountService::StartWebLogin() {
 absl::Status AccountService::CompleteWebLogin(std::string_view session_id, std::string_view user,
                                               std::string_view password, std::string_view otp,
                                               std::string_view remote_ip) {
+  BULWARK_ASSIGN_OR_RETURN(LoginSession s, OpenWebLogin(session_id));
+  BULWARK_ASSIGN_OR_RETURN(UserRecord u, CheckPassword(user, password, remote_ip));
+  BULWARK_RETURN_IF_ERROR(CheckSecondFactor(u.name, TfaAction::kLogin, otp, remote_ip));
+  return FinishWebLogin(s.id, u.name, remote_ip);
+}
+
+absl::StatusOr<LoginSession> AccountService::OpenWebLogin(std::string_view session_id) {
   BULWARK_ASSIGN_OR_RETURN(LoginSession s, store_.GetLoginSession(session_id));
   if (s.created + options_.web_login_lifetime <= clock_.Now()) {
     return absl::NotFoundError("login session expired");
   }
   if (!s.user.empty()) return absl::FailedPreconditionError("login session already completed");
-  BULWARK_ASSIGN_OR_RETURN(UserRecord u, CheckPassword(user, password, remote_ip));
-  BULWARK_RETURN_IF_ERROR(CheckSecondFactor(u.name, TfaAction::kLogin, otp, remote_ip));
+  return s;
+}
+
+absl::Status AccountService::FinishWebLogin(std::string_view session_id, std::string_view user,
+                                            std::string_view remote_ip) {
+  BULWARK_ASSIGN_OR_RETURN(LoginSession s, OpenWebLogin(session_id));
   TokenOptions opts;
   opts.name = "npm login (web)";
-  BULWARK_ASSIGN_OR_RETURN(Minted m, CreateToken(u.name, opts, remote_ip));
-  RecordEvent("login.success", u.name, remote_ip, "web login");
-  s.user = u.name;
+  BULWARK_ASSIGN_OR_RETURN(Minted m, CreateToken(user, opts, remote_ip));
+  RecordEvent("login.success", user, remote_ip, "web login");
+  s.user = std::string(user);
   s.secret = m.secret;
   return store_.UpdateLoginSession(s);
 }

@@ -15,6 +15,7 @@
 #include "bulwark/env/random.h"
 #include "bulwark/storage/metadata_store.h"
 #include "bulwark/storage/security_store.h"
+#include "bulwark/storage/webauthn_store.h"
 #include "accounts/breached/password_filter.h"
 #include "accounts/passwords.h"
 #include "accounts/secret_box.h"
@@ -76,6 +77,9 @@ enum class TfaAction {
 absl::Status OtpRequiredError(std::string message, bool wrong_code);
 bool IsOtpRequired(const absl::Status& status);
 bool IsWrongOtp(const absl::Status& status);
+// Adds the web-2FA URLs (security keys) to an OTP challenge; read back by api/ for the body.
+absl::Status WithWebOtpUrls(absl::Status status, std::string auth_url, std::string done_url);
+std::optional<std::pair<std::string, std::string>> WebOtpUrls(const absl::Status& status);
 
 // The outcome of asking for a two-factor mode (`npm profile enable-2fa`).
 struct TfaChange {
@@ -88,6 +92,9 @@ inline constexpr size_t kRecoveryCodes = 8;
 // digits or exactly 64 hex characters, and the entropy lets a plain SHA-256 be the stored form.
 inline constexpr size_t kRecoveryCodeBytes = 32;
 inline constexpr std::string_view kTotpIssuer = "Bulwark";
+// One-time tokens of the web-2FA flow (security keys): npm polls one from doneUrl and sends it
+// as `npm-otp` (docs/security.md §Security keys).
+inline constexpr std::string_view kWebOtpTokenPrefix = "bwkotp_";
 
 // The outcome of reading an Authorization header.
 struct AuthResult {
@@ -170,6 +177,12 @@ class AccountService {
   absl::Status CompleteWebLogin(std::string_view session_id, std::string_view user,
                                 std::string_view password, std::string_view otp = "",
                                 std::string_view remote_ip = "");
+  // The session if it is open (not expired, not completed): NotFound / FailedPrecondition.
+  absl::StatusOr<LoginSession> OpenWebLogin(std::string_view session_id);
+  // Mints the CLI's token into an open session for `user`, whose password and second factor
+  // the caller has checked (the web login page's second step, security_keys.h).
+  absl::Status FinishWebLogin(std::string_view session_id, std::string_view user,
+                              std::string_view remote_ip = "");
 
   // Two-factor authentication (two_factor.cc). The key that seals TOTP secrets; set once by
   // server/ before serving. Without it, enrolment and code checks fail with FailedPrecondition.
@@ -179,11 +192,19 @@ class AccountService {
   void SetBreachedPasswords(const breached::PasswordFilter* filter) { breached_ = filter; }
   // How many new passwords were refused as breached since start (for stats).
   uint64_t breached_refusals() const { return breached_refusals_.load(); }
+  // Security keys (WebAuthn) count as a second factor: with a store set, an account with keys
+  // has 2FA even without TOTP. The store must outlive the service.
+  void SetWebAuthnStore(WebAuthnStore* store) { webauthn_ = store; }
   // nullopt when the user has no 2FA (not even pending).
   absl::StatusOr<std::optional<TfaRecord>> GetTfa(std::string_view user);
+  // The mode in force: TOTP's when it is enabled; auth-and-writes for an account with only
+  // security keys; nullopt without a second factor (or with TOTP enrolment pending only).
+  absl::StatusOr<std::optional<TfaMode>> EffectiveTfaMode(std::string_view user);
+  // How many security keys `user` has (0 without a WebAuthn store).
+  absl::StatusOr<int64_t> SecurityKeyCount(std::string_view user);
   // OK when `user` needs no second factor for `action` (no 2FA, enrolment pending, or a write
-  // in auth-only mode), or when `otp` is a TOTP code not used before (±1 step) or an unused
-  // recovery code, which is then spent. Otherwise OtpRequiredError. Wrong codes are throttled
+  // in auth-only mode), or when `otp` is a TOTP code not used before (±1 step), an unused
+  // recovery code, or an unused web-2FA token of this user (security keys), which is then spent. Otherwise OtpRequiredError. Wrong codes are throttled
   // like passwords, on a budget of their own: ThrottledError while locked out.
   // When `notice` is given and a recovery code was spent, it receives a sentence for the user
   // (how many are left, how to get new ones), which api/ sends as an npm-notice.
@@ -220,6 +241,7 @@ class AccountService {
   const AccountOptions options_;
   std::optional<SecretBox> tfa_key_;
   const breached::PasswordFilter* breached_ = nullptr;
+  WebAuthnStore* webauthn_ = nullptr;
   std::atomic<uint64_t> breached_refusals_{0};
   // CheckPasswordRules plus the breached-password check, for every new password.
   absl::Status CheckNewPassword(std::string_view password, std::string_view user);

@@ -50,9 +50,10 @@ absl::Status MfaPolicy::SetPackageMfa(std::string_view package, PackageMfa mfa,
 absl::Status MfaPolicy::CheckPackageWrite(const Identity& who, std::string_view package,
                                           std::string_view otp, std::string_view remote_ip,
                                           bool otp_applies, std::string* notice) {
-  BULWARK_ASSIGN_OR_RETURN(std::optional<TfaRecord> tfa, accounts_.GetTfa(who.user));
-  const bool enabled = tfa && !tfa->pending;
-  const bool writes_mode = enabled && tfa->mode == TfaMode::kAuthAndWrites;
+  // TOTP's mode, or auth-and-writes for an account whose second factor is security keys only.
+  BULWARK_ASSIGN_OR_RETURN(std::optional<TfaMode> mode, accounts_.EffectiveTfaMode(who.user));
+  const bool enabled = mode.has_value();
+  const bool writes_mode = enabled && *mode == TfaMode::kAuthAndWrites;
   std::vector<std::string> mandates = Mandates(package);
   if (!mandates.empty() && !writes_mode) {
     return absl::PermissionDeniedError(StrCat(

@@ -14,11 +14,18 @@ namespace {
 
 // Status payload that marks an OTP challenge; its value says why.
 constexpr char kOtpPayload[] = "type.bulwark.dev/otp-required";
+// authUrl and doneUrl of a web-2FA approval, newline-separated.
+constexpr char kWebOtpPayload[] = "type.bulwark.dev/web-otp";
 
 constexpr char kOtpMissing[] =
     "This operation requires a one-time password from your authenticator app (or a recovery "
     "code): pass --otp=<code>.";
 constexpr char kOtpWrong[] = "the one-time password is wrong or was already used";
+constexpr char kKeyMissing[] =
+    "This operation requires two-factor authentication with your security key: run it on a "
+    "terminal and npm opens the browser to approve it with the key.";
+// A web-2FA token is good this long after its request started (the 401).
+constexpr absl::Duration kWebOtpTokenLifetime = absl::Minutes(10);
 
 std::string NormaliseRecoveryCode(std::string_view code) {
   std::string out;
@@ -45,6 +52,20 @@ bool IsOtpRequired(const absl::Status& status) {
   return absl::IsUnauthenticated(status) && status.GetPayload(kOtpPayload).has_value();
 }
 
+absl::Status WithWebOtpUrls(absl::Status status, std::string auth_url, std::string done_url) {
+  status.SetPayload(kWebOtpPayload, absl::Cord(StrCat(auth_url, "\n", done_url)));
+  return status;
+}
+
+std::optional<std::pair<std::string, std::string>> WebOtpUrls(const absl::Status& status) {
+  auto p = status.GetPayload(kWebOtpPayload);
+  if (!p) return std::nullopt;
+  std::string v(*p);
+  size_t nl = v.find('\n');
+  if (nl == std::string::npos) return std::nullopt;
+  return std::make_pair(v.substr(0, nl), v.substr(nl + 1));
+}
+
 bool IsWrongOtp(const absl::Status& status) {
   auto p = status.GetPayload(kOtpPayload);
   return p.has_value() && *p == "wrong";
@@ -57,21 +78,49 @@ absl::StatusOr<std::optional<TfaRecord>> AccountService::GetTfa(std::string_view
   return std::optional<TfaRecord>(std::move(*t));
 }
 
+absl::StatusOr<int64_t> AccountService::SecurityKeyCount(std::string_view user) {
+  if (!webauthn_) return 0;
+  return webauthn_->CountKeys(user);
+}
+
+absl::StatusOr<std::optional<TfaMode>> AccountService::EffectiveTfaMode(std::string_view user) {
+  BULWARK_ASSIGN_OR_RETURN(std::optional<TfaRecord> tfa, GetTfa(user));
+  if (tfa && !tfa->pending) return std::optional<TfaMode>(tfa->mode);
+  BULWARK_ASSIGN_OR_RETURN(int64_t keys, SecurityKeyCount(user));
+  // A key-only account is protected for writes too: the key is its only second factor, and
+  // web 2FA makes using it on every write practical.
+  if (keys > 0) return std::optional<TfaMode>(TfaMode::kAuthAndWrites);
+  return std::optional<TfaMode>();
+}
+
 absl::Status AccountService::CheckSecondFactor(std::string_view user, TfaAction action,
                                                std::string_view otp, std::string_view remote_ip,
                                                std::string* notice) {
   BULWARK_ASSIGN_OR_RETURN(std::optional<TfaRecord> tfa, GetTfa(user));
   // An unconfirmed enrolment is not enforced: the user has not shown they hold the secret.
-  if (!tfa || tfa->pending) return absl::OkStatus();
-  if (action == TfaAction::kWrite && tfa->mode != TfaMode::kAuthAndWrites) {
+  const bool totp = tfa && !tfa->pending;
+  BULWARK_ASSIGN_OR_RETURN(int64_t keys, SecurityKeyCount(user));
+  if (!totp && keys == 0) return absl::OkStatus();
+  const TfaMode mode = totp ? tfa->mode : TfaMode::kAuthAndWrites;
+  if (action == TfaAction::kWrite && mode != TfaMode::kAuthAndWrites) {
     return absl::OkStatus();
   }
   otp = StripAsciiWhitespace(otp);
-  if (otp.empty()) return OtpRequiredError(kOtpMissing, false);
+  if (otp.empty()) return OtpRequiredError(totp ? kOtpMissing : kKeyMissing, false);
   // A 6-digit code is one guess in a million (three with the skew window): only back-off
   // keeps online guessing infeasible. Checked before the code is, like passwords.
   BULWARK_RETURN_IF_ERROR(CheckThrottle(otp_throttle_, user, remote_ip));
-  absl::Status checked = CheckCode(*tfa, otp, remote_ip, notice);
+  absl::Status checked;
+  if (StartsWith(otp, kWebOtpTokenPrefix) && webauthn_) {
+    // Approved with a security key at authUrl; single use, this user's only.
+    checked = webauthn_->UseWebOtpToken(user, HexEncode(Sha256(otp)),
+                                        clock_.Now() - kWebOtpTokenLifetime);
+    if (absl::IsNotFound(checked)) checked = OtpRequiredError(kOtpWrong, true);
+  } else if (totp) {
+    checked = CheckCode(*tfa, otp, remote_ip, notice);
+  } else {
+    checked = OtpRequiredError(kOtpWrong, true);
+  }
   if (IsWrongOtp(checked)) {
     RecordFailure(otp_throttle_, user, remote_ip);
     RecordEvent("otp.failure", user, remote_ip, "wrong or reused one-time password");
@@ -116,6 +165,13 @@ absl::StatusOr<TfaChange> AccountService::RequestTfa(std::string_view user, TfaM
                                                      std::string_view remote_ip) {
   BULWARK_ASSIGN_OR_RETURN(UserRecord u, CheckPassword(user, password, remote_ip));
   BULWARK_ASSIGN_OR_RETURN(std::optional<TfaRecord> tfa, GetTfa(u.name));
+  BULWARK_ASSIGN_OR_RETURN(int64_t keys, SecurityKeyCount(u.name));
+  if (keys > 0 && !(tfa && !tfa->pending)) {
+    // An account protected by security keys only: adding TOTP is a 2FA change, so it needs
+    // the key too, or a stolen password could enrol the thief's authenticator.
+    BULWARK_RETURN_IF_ERROR(
+        CheckSecondFactor(u.name, TfaAction::kAccountChange, otp, remote_ip));
+  }
   if (tfa && !tfa->pending) {
     BULWARK_RETURN_IF_ERROR(
         CheckSecondFactor(u.name, TfaAction::kAccountChange, otp, remote_ip));

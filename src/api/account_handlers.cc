@@ -11,18 +11,7 @@
 namespace bulwark {
 namespace {
 
-http::Response Html(int status, std::string body) {
-  http::Response r;
-  r.status = status;
-  r.body = std::move(body);
-  r.Set("content-type", "text/html; charset=utf-8");
-  r.Set("cache-control", "no-store");
-  // The login page must not be framed (clickjacking) nor load anything from elsewhere.
-  r.Set("x-frame-options", "DENY");
-  r.Set("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
-  r.Set("referrer-policy", "no-referrer");
-  return r;
-}
+http::Response Html(int status, std::string body) { return HtmlPage(status, std::move(body)); }
 
 // application/x-www-form-urlencoded field.
 std::string FormField(std::string_view body, std::string_view key) {
@@ -168,9 +157,12 @@ http::Response RegistryApi::PollWebLogin(Ctx& ctx, const std::string& id) {
 http::Response RegistryApi::WebLoginPage(Ctx& ctx, const std::string& id) {
   const std::string action = StrCat("/-/web/login/", PercentEncodeComponent(id));
   if (ctx.req.method == "GET" || ctx.req.method == "HEAD") {
+    if (auto redirect = ToRpOrigin(ctx)) return *redirect;
     return Html(200, web::LoginPage(action, ""));
   }
   if (ctx.req.method != "POST") return ErrorResponse(absl::NotFoundError("Not found"));
+  // The second step (a security key or a code), after the password was right.
+  if (auto second = WebLoginSecondStep(ctx, id, action)) return *std::move(second);
   std::string user = FormField(ctx.req.body, "username");
   std::string password = FormField(ctx.req.body, "password");
   std::string otp = FormField(ctx.req.body, "otp");
@@ -180,6 +172,12 @@ http::Response RegistryApi::WebLoginPage(Ctx& ctx, const std::string& id) {
     http::Response r = Html(429, web::LoginPage(action, std::string(s.message())));
     r.Set("retry-after", StrCat(*wait));
     return r;
+  }
+  if (IsOtpRequired(s) && otp.empty() && keys_) {
+    // Right password, second factor needed: ask for a key or a code on a page of its own
+    // (401: not signed in yet).
+    return WebSecondStep(ctx, user, StrCat("login:", id), action, "Sign in to Bulwark",
+                         "Signing in completes npm login in your terminal.", "", 401);
   }
   if (IsOtpRequired(s)) {
     std::string why = otp.empty() ? "This account uses two-factor authentication: enter the "
@@ -260,8 +258,13 @@ http::Response RegistryApi::GetProfile(Ctx& ctx) {
   if (!user.ok()) return ErrorResponse(user.status());
   auto tfa = accounts_.GetTfa(who->user);
   if (!tfa.ok()) return ErrorResponse(tfa.status());
+  auto mode = accounts_.EffectiveTfaMode(who->user);
+  if (!mode.ok()) return ErrorResponse(mode.status());
   json::value tfa_json = false;
-  if (*tfa) {
+  if (*mode) {
+    // TOTP's mode, or auth-and-writes for an account with security keys only.
+    tfa_json = json::object{{"mode", ModeName(**mode)}, {"pending", false}};
+  } else if (*tfa) {
     tfa_json = json::object{{"mode", ModeName((*tfa)->mode)}, {"pending", (*tfa)->pending}};
   }
   return NoStore(JsonResponse(200, ProfileJson(*user, std::move(tfa_json))));
@@ -315,7 +318,7 @@ http::Response RegistryApi::UpdateProfile(Ctx& ctx) {
   }
   if (mode == "disable") {
     absl::Status s = accounts_.DisableTfa(who->user, password, otp, ctx.req.remote_ip);
-    if (!s.ok()) return PasswordAware(ErrorResponse(s));
+    if (!s.ok()) return PasswordAware(ErrorResponse(WithWebOtp(ctx, who->user, s)));
     return NoStore(JsonResponse(200, ProfileJson(*user, false)));
   }
   TfaMode wanted;
@@ -328,7 +331,9 @@ http::Response RegistryApi::UpdateProfile(Ctx& ctx) {
         "tfa.mode must be \"auth-only\", \"auth-and-writes\" or \"disable\""));
   }
   auto change = accounts_.RequestTfa(who->user, wanted, password, otp, ctx.req.remote_ip);
-  if (!change.ok()) return PasswordAware(ErrorResponse(change.status()));
+  if (!change.ok()) {
+    return PasswordAware(ErrorResponse(WithWebOtp(ctx, who->user, change.status())));
+  }
   if (change->mode) {
     return NoStore(JsonResponse(
         200, ProfileJson(*user, json::object{{"mode", ModeName(*change->mode)},
@@ -379,8 +384,12 @@ http::Response RegistryApi::SetProfileFields(Ctx& ctx, const Identity& who,
   if (!user.ok()) return ErrorResponse(user.status());
   auto tfa = accounts_.GetTfa(who.user);
   if (!tfa.ok()) return ErrorResponse(tfa.status());
+  auto mode = accounts_.EffectiveTfaMode(who.user);
+  if (!mode.ok()) return ErrorResponse(mode.status());
   json::value tfa_json = false;
-  if (*tfa) {
+  if (*mode) {
+    tfa_json = json::object{{"mode", ModeName(**mode)}, {"pending", false}};
+  } else if (*tfa) {
     tfa_json = json::object{{"mode", ModeName((*tfa)->mode)}, {"pending", (*tfa)->pending}};
   }
   return NoStore(JsonResponse(200, ProfileJson(*user, std::move(tfa_json))));

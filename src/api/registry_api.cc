@@ -72,7 +72,13 @@ http::Response RegistryApi::ErrorResponse(const absl::Status& status) {
     LogError("internal error: %s", status.ToString());
     message = "internal error";
   }
-  http::Response r = JsonResponse(code, json::object{{"error", message}});
+  json::object body{{"error", message}};
+  if (auto web = WebOtpUrls(status)) {
+    // npm opens authUrl and polls doneUrl, then retries with the token (§1.5).
+    body["authUrl"] = web->first;
+    body["doneUrl"] = web->second;
+  }
+  http::Response r = JsonResponse(code, body);
   if (IsOtpRequired(status)) {
     // Its own element: npm splits the header on commas and looks for "otp" (§1.5), then
     // prompts for a code on a terminal. The body says "one-time password" for clients that
@@ -113,16 +119,18 @@ absl::StatusOr<Identity> RegistryApi::RequireUser(const Ctx& ctx) const {
 
 absl::Status RegistryApi::SecondFactor(const Ctx& ctx, const std::string& user,
                                        TfaAction action) {
-  return accounts_.CheckSecondFactor(user, action, ctx.req.Header("npm-otp"), ctx.req.remote_ip,
-                                     &ctx.notice);
+  return WithWebOtp(ctx, user,
+                    accounts_.CheckSecondFactor(user, action, ctx.req.Header("npm-otp"),
+                                                ctx.req.remote_ip, &ctx.notice));
 }
 
 absl::Status RegistryApi::PackageWriteGate(const Ctx& ctx, const Identity& who,
                                            const std::string& package, bool otp_applies) {
   BULWARK_RETURN_IF_ERROR(CheckTokenAllows(who, package));
   if (mfa_) {
-    return mfa_->CheckPackageWrite(who, package, ctx.req.Header("npm-otp"), ctx.req.remote_ip,
-                                   otp_applies, &ctx.notice);
+    return WithWebOtp(ctx, who.user,
+                      mfa_->CheckPackageWrite(who, package, ctx.req.Header("npm-otp"),
+                                              ctx.req.remote_ip, otp_applies, &ctx.notice));
   }
   if (!otp_applies || who.bypass_2fa) return absl::OkStatus();
   return SecondFactor(ctx, who.user, TfaAction::kWrite);
@@ -255,8 +263,10 @@ http::Response RegistryApi::Dispatch(Ctx& ctx) {
   if (p == "/-/whoami" && get) return Whoami(ctx);
   if (p == "/-/v1/search" && get) return Search(ctx);
   if (p == "/-/v1/login" && m == "POST") return StartWebLogin(ctx);
+  if (StartsWith(p, "/-/v1/done/2fa/") && get) return PollWebOtp(ctx, p.substr(15));
   if (StartsWith(p, "/-/v1/done/") && get) return PollWebLogin(ctx, p.substr(11));
   if (StartsWith(p, "/-/web/login/")) return WebLoginPage(ctx, p.substr(13));
+  if (StartsWith(p, "/-/web/")) return WebPages(ctx, p);
   if (StartsWith(p, "/-/user/org.couchdb.user:")) {
     std::string rest = p.substr(25);
     std::string name = rest.substr(0, rest.find('/'));

@@ -111,9 +111,9 @@ http::Response RegistryApi::SetPackageMfa(Ctx& ctx, const std::string& name,
   }
   if (mfa != PackageMfa::kNone) {
     // An owner without 2FA would lock themselves out of their own package.
-    auto tfa = accounts_.GetTfa(who->user);
-    if (!tfa.ok()) return ErrorResponse(tfa.status());
-    if (!*tfa || (*tfa)->pending) {
+    auto mode = accounts_.EffectiveTfaMode(who->user);
+    if (!mode.ok()) return ErrorResponse(mode.status());
+    if (!*mode) {
       return ErrorResponse(absl::PermissionDeniedError(
           "enable two-factor authentication on your account first: npm profile enable-2fa "
           "auth-and-writes"));

@@ -6,6 +6,8 @@
 
 #include "accounts/access_policy.h"
 #include "accounts/account_service.h"
+#include "accounts/security_keys.h"
+#include "bulwark/storage/webauthn_store.h"
 #include "api/registry_api.h"
 #include "bulwark/env/blob_store.h"
 #include "bulwark/storage/advisory_store.h"
@@ -24,6 +26,10 @@
 #include "server/name_index.h"
 
 namespace bulwark {
+
+// The WebAuthn relying party for a public URL: its host is the RP ID, scheme://host[:port] the
+// origin. InvalidArgument for a URL without a host name.
+absl::StatusOr<webauthn::RelyingParty> RelyingPartyFromUrl(std::string_view url);
 
 class App {
  public:
@@ -55,6 +61,7 @@ class App {
   HighImpactIndex& high_impact() { return *high_impact_; }
   // The sections of `bulwark stats` and GET /-/bulwark/v1/stats (security.md §Statistics).
   StatsReport& stats() { return *stats_; }
+  SecurityKeys& security_keys() { return *keys_; }
   PackageService& packages() { return *packages_; }
 
  private:
@@ -71,6 +78,8 @@ class App {
   std::unique_ptr<HighImpactIndex> high_impact_;
   std::unique_ptr<MfaPolicy> mfa_;
   std::unique_ptr<StatsReport> stats_;
+  std::unique_ptr<WebAuthnStore> webauthn_store_;  // Before keys_, which points into it.
+  std::unique_ptr<SecurityKeys> keys_;
   std::unique_ptr<PackageService> packages_;
   NameIndexInfo name_index_info_;
   std::unique_ptr<NamePolicy> name_policy_;

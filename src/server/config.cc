@@ -286,6 +286,16 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
         "config: auth.throttle needs 0 <= free_failures <= 1000 and "
         "1 <= base_delay_seconds <= max_delay_seconds");
   }
+  // Security keys: the user-verification policy (docs/security.md §Security keys).
+  // Looked up through a const node: a missing key must not be created (as a null) by [].
+  const YAML::Node& auth_map = auth;
+  const YAML::Node keys = auth_map && auth_map.IsMap() ? auth_map["security_keys"] : YAML::Node();
+  if (keys && !keys.IsNull()) {
+    BULWARK_RETURN_IF_ERROR(CheckKeys(keys, "auth.security_keys", {"require_user_verification"}));
+  }
+  BULWARK_RETURN_IF_ERROR(Read(keys, "require_user_verification",
+                               c.security_keys.require_user_verification,
+                               "auth.security_keys."));
   t.free_failures = static_cast<int>(free_failures);
   t.base_delay = absl::Seconds(base_seconds);
   t.max_delay = absl::Seconds(max_seconds);

@@ -7,6 +7,7 @@
 
 #include "accounts/access_policy.h"
 #include "accounts/account_service.h"
+#include "accounts/security_keys.h"
 #include "api/registry_api.h"
 #include "bulwark/base/status.h"
 #include "http/server.h"
@@ -23,6 +24,7 @@ struct Config {
   http::ServerOptions server;
   ApiOptions api;
   AccountOptions accounts;
+  SecurityKeyOptions security_keys;  // `auth.security_keys:` (docs/config.md).
   RegistryOptions registry;
   std::vector<PackageRule> packages;  // Empty: AccessPolicy::Default().
   TyposquatConfig typosquat;          // `typosquat:`; snapshot path absolute when set.
