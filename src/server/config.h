@@ -26,6 +26,9 @@ struct Config {
   std::vector<PackageRule> packages;  // Empty: AccessPolicy::Default().
   TyposquatConfig typosquat;          // `typosquat:`; snapshot path absolute when set.
   PrivateNamesConfig private_names;   // `private:` (dependency confusion).
+  // `signing.keys_dir`: the registry's signing keys; empty: <data_dir>/keys/signing. Absolute
+  // when set in a file (relative paths are taken from the config file's folder).
+  std::string signing_keys_dir;
 };
 
 // InvalidArgument naming the key and the problem for a bad file; NotFound when it is missing.
