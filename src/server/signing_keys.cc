@@ -12,6 +12,7 @@
 
 #include "base/hash.h"
 #include "base/json.h"
+#include "base/log.h"
 #include "base/strings.h"
 #include "base/time_format.h"
 
@@ -306,7 +307,12 @@ absl::StatusOr<VersionSignature> SigningKeys::Sign(std::string_view name, std::s
 
 absl::StatusOr<std::vector<PublicSigningKey>> SigningKeys::PublicKeys() {
   absl::MutexLock l(&mu_);
-  BULWARK_RETURN_IF_ERROR(RefreshLocked());
+  if (absl::Status s = RefreshLocked(); !s.ok()) {
+    // Public keys are not secret and the last good list still verifies what was signed, so a
+    // broken keys.json on a running server does not stop npm audit signatures (signing does
+    // stop: Sign fails until the list is fixed).
+    LogWarning("signing keys not reloaded, serving the previous list: %s", s.ToString());
+  }
   std::vector<PublicSigningKey> out;
   for (const Key& k : keys_) out.push_back({k.info.keyid, k.public_der, k.info.expires});
   return out;

@@ -12,6 +12,8 @@
 //   keys.json atomically. Every Sign and PublicKeys call notices a changed keys.json and reloads,
 //   so running servers switch at once. The old key expires `grace` after the rotation, so that a
 //   publish signed just before it still verifies (npm requires publish time < expiry).
+// - When a changed keys.json cannot be loaded on a running server, Sign fails (Unavailable)
+//   while PublicKeys keeps serving the last good list.
 // Thread-safe; several processes may share the directory (creation and rotation take a lock).
 
 #include <memory>

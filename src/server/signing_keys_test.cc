@@ -184,6 +184,23 @@ TEST(SigningKeys, RefusesAKeyFileOthersCanRead) {
   EXPECT_NE(open_dir.status().message().find("writable by group or others"), std::string::npos);
 }
 
+TEST(SigningKeys, ARunningServerStopsSigningButKeepsPublishingWhenTheListBreaks) {
+  TempDir tmp;
+  FakeClock clock;
+  const std::string dir = tmp.path() + "/k";
+  auto keys = SigningKeys::Open(dir, clock);
+  ASSERT_TRUE(keys.ok());
+  const std::string keyid = (*keys)->List()->front().keyid;
+  std::ofstream(dir + "/keys.json", std::ios::trunc) << "{\"keys\": 7}";
+  auto sig = (*keys)->Sign("a", "1.0.0", "sha512-x");
+  EXPECT_EQ(sig.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(sig.status().message().find("cannot sign"), std::string::npos);
+  auto pub = (*keys)->PublicKeys();
+  ASSERT_TRUE(pub.ok());
+  ASSERT_EQ(pub->size(), 1u);
+  EXPECT_EQ(pub->front().keyid, keyid);
+}
+
 TEST(SigningKeys, BadKeyListsAreClearErrors) {
   TempDir tmp;
   FakeClock clock;
