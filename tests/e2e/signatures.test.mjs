@@ -38,6 +38,7 @@ const { Registry, Client, makePackage, out, tempDir, testsDir, bin } = await imp
 const npmDir = join(testsDir, 'node_modules', 'npm');
 
 let work, tuf, reg, alice, publisher;
+const clients = [];
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
@@ -137,6 +138,7 @@ async function startTuf() {
 class SigClient extends Client {
   constructor(registry, token) {
     super(registry, token);
+    clients.push(this);
     // npm's TUF cache: <cache>/_tuf/<encodeURIComponent(host + path)>/root.json (@sigstore/tuf
     // client.js); a root there is used instead of npm's built-in seed.
     const cacheDir = join(this.home, 'cache', '_tuf', encodeURIComponent(tuf.host));
@@ -214,6 +216,7 @@ before(async () => {
 after(async () => {
   if (reg) { await reg.stop(); reg.cleanup(); }
   if (tuf) tuf.server.close();
+  for (const c of clients) c.cleanup();
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
