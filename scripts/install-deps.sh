@@ -21,6 +21,8 @@ PACKAGES=(
   oathtool
   # the web pages are tested in a real browser
   chromium
+  # npm audit signatures e2e: network/mount namespaces, a loopback TLS TUF mirror (tests/e2e/signatures)
+  util-linux mount iproute2 openssl
 )
 
 missing=()

@@ -291,6 +291,7 @@ http::Response RegistryApi::Dispatch(Ctx& ctx) {
   if (p == "/-/bulwark/v1/stats" && get) return Stats(ctx);
   if (p == "/-/npm/v1/security/advisories/bulk" && m == "POST") return AuditBulk(ctx);
   if (p == "/-/npm/v1/security/audits/quick" && m == "POST") return AuditQuick(ctx);
+  if (p == "/-/npm/v1/keys" && get) return GetSigningKeys(ctx);
   return ErrorResponse(absl::NotFoundError("Not found"));
 }
 

@@ -142,6 +142,8 @@ class RegistryApi final : public http::Application {
   // audit_handlers.cc
   http::Response AuditBulk(Ctx& ctx);
   http::Response AuditQuick(Ctx& ctx);
+  // keys_handlers.cc
+  http::Response GetSigningKeys(Ctx& ctx);
 
   AccountService& accounts_;
   PackageService& packages_;

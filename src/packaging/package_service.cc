@@ -183,6 +183,12 @@ absl::StatusOr<PublishResult> PackageService::Publish(const Identity& who, std::
     }
   }
 
+  // --- Signed before anything is stored: a version is never served without its signature.
+  if (signer_) {
+    BULWARK_ASSIGN_OR_RETURN(VersionSignature sig, signer_->Sign(name, version, vr.integrity));
+    vr.signatures = {std::move(sig)};
+  }
+
   // --- Blob first, then metadata: a crash in between leaves an unreferenced blob only.
   BULWARK_RETURN_IF_ERROR(blobs_.Put(vr.blob_key, *tarball));
 
@@ -223,6 +229,35 @@ absl::StatusOr<PublishResult> PackageService::Publish(const Identity& who, std::
   });
   BULWARK_RETURN_IF_ERROR(s);
   return result;
+}
+
+absl::StatusOr<size_t> PackageService::SignUnsignedVersions() {
+  if (!signer_) return absl::FailedPreconditionError("no signing keys configured");
+  BULWARK_ASSIGN_OR_RETURN(auto names, store_.ListPackagesWithUnsignedVersions());
+  size_t signed_count = 0;
+  for (const auto& name : names) {
+    for (int attempt = 0;; ++attempt) {
+      if (attempt == options_.max_commit_retries) {
+        return absl::UnavailableError(StrCat("too many concurrent changes to ", name));
+      }
+      BULWARK_ASSIGN_OR_RETURN(PackageRecord p, store_.GetPackage(name));
+      size_t n = 0;
+      for (auto& [ver, v] : p.versions) {
+        if (v.unpublished || !v.signatures.empty()) continue;
+        BULWARK_ASSIGN_OR_RETURN(VersionSignature sig, signer_->Sign(p.name, ver, v.integrity));
+        v.signatures = {std::move(sig)};
+        ++n;
+      }
+      if (n == 0) break;
+      absl::Status s = store_.CommitPackage(p, p.rev);
+      if (absl::IsAborted(s)) continue;  // Changed meanwhile (a publish): re-read.
+      BULWARK_RETURN_IF_ERROR(s);
+      if (on_change_) on_change_(p.name);
+      signed_count += n;
+      break;
+    }
+  }
+  return signed_count;
 }
 
 absl::StatusOr<bool> PackageService::HasDependents(std::string_view name) {

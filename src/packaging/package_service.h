@@ -19,6 +19,7 @@
 #include "packaging/name_gate.h"
 #include "packaging/publish_document.h"
 #include "packaging/tarball.h"
+#include "packaging/version_signer.h"
 
 namespace bulwark {
 
@@ -53,6 +54,15 @@ class PackageService {
   void OnChange(std::function<void(const std::string&)> listener) { on_change_ = listener; }
   // The gate new package names must pass (not owned; may be null: no gate). Set before serving.
   void SetNameGate(NameGate* gate) { name_gate_ = gate; }
+  // The registry's signing keys (not owned; may be null: versions are published unsigned). With
+  // a signer, every version is signed before it is stored and a failure to sign fails the
+  // publish. Set before serving.
+  void SetSigner(VersionSigner* signer) { signer_ = signer; }
+  VersionSigner* signer() const { return signer_; }
+  // Signs every live version that has no signature yet (stored before signing was enabled), so
+  // `npm audit signatures` passes for everything served. Returns how many were signed. Leaves
+  // `modified` alone; bumps the revision of each package it changes.
+  absl::StatusOr<size_t> SignUnsignedVersions();
 
   // NotFound when absent, unpublished, or not readable by `who` (not leaking private names).
   absl::StatusOr<PackageRecord> Read(std::string_view name, const std::optional<Identity>& who);
@@ -102,6 +112,7 @@ class PackageService {
   const RegistryOptions options_;
   std::function<void(const std::string&)> on_change_;
   NameGate* name_gate_ = nullptr;
+  VersionSigner* signer_ = nullptr;
 };
 
 }  // namespace bulwark

@@ -5,9 +5,12 @@
 
 #include <set>
 
+#include "base/ecdsa.h"
 #include "base/hash.h"
 #include "base/strings.h"
 #include "gtest/gtest.h"
+#include "packaging/packument.h"
+#include "packaging/signatures.h"
 #include "testing/fakes.h"
 
 namespace bulwark {
@@ -215,6 +218,100 @@ TEST_F(PackageServiceTest, NameGateSeesOnlyNewNamesAndRefusesBeforeAnythingIsSto
   EXPECT_EQ(std::string(s.Publish(ro, "other", PublishBody("other", "1.0.0")).status().message()),
             "this token is read-only");
   EXPECT_EQ(gate.asked.size(), 2u);
+}
+
+// A VersionSigner over one real P-256 key (the file-backed one lives in server/).
+class OneKeySigner final : public VersionSigner {
+ public:
+  OneKeySigner() : key_(*EcdsaP256Key::Generate()) {}
+  absl::StatusOr<VersionSignature> Sign(std::string_view name, std::string_view version,
+                                        std::string_view integrity) override {
+    if (fail) return absl::UnavailableError("cannot sign: key unusable");
+    ++calls;
+    BULWARK_ASSIGN_OR_RETURN(std::string sig, key_.Sign(SignedMessage(name, version, integrity)));
+    return VersionSignature{NpmKeyId(key_.PublicDer()), Base64Encode(sig)};
+  }
+  absl::StatusOr<std::vector<PublicSigningKey>> PublicKeys() override {
+    return std::vector<PublicSigningKey>{{NpmKeyId(key_.PublicDer()), key_.PublicDer(), {}}};
+  }
+  bool fail = false;
+  int calls = 0;
+
+ private:
+  EcdsaP256Key key_;
+};
+
+TEST_F(PackageServiceTest, PublishSignsEveryVersionAndPackumentsCarryTheSignature) {
+  PackageService& s = Service();
+  OneKeySigner signer;
+  s.SetSigner(&signer);
+  // A client cannot supply its own signatures: the registry's replace them.
+  json::object body = PublishBody("@scope/signed", "1.0.0");
+  body["versions"].as_object()["1.0.0"].as_object()["dist"].as_object()["signatures"] =
+      json::array{json::object{{"keyid", "SHA256:forged"}, {"sig", "MEUC"}}};
+  ASSERT_TRUE(s.Publish(alice_, "@scope/signed", body).ok());
+  auto p = store_->GetPackage("@scope/signed");
+  ASSERT_TRUE(p.ok());
+  const VersionRecord& v = p->versions.at("1.0.0");
+  ASSERT_EQ(v.signatures.size(), 1u);
+  auto keys = signer.PublicKeys().value();
+  EXPECT_EQ(v.signatures[0].keyid, keys[0].keyid);
+  EXPECT_EQ(CheckVersionSignatures("@scope/signed", v, keys), SignatureCheck::kValid);
+
+  // Both documents render dist.signatures, and the signature verifies over what they serve.
+  auto emails = [](std::string_view) { return std::string(); };
+  json::object full = RenderFullPackument(*p, "http://r", emails);
+  json::object corgi = RenderAbbreviatedPackument(*p, "http://r");
+  for (const json::object* doc : {&full, &corgi}) {
+    const json::object& dist = doc->at("versions").at("1.0.0").at("dist").as_object();
+    const json::array& sigs = dist.at("signatures").as_array();
+    ASSERT_EQ(sigs.size(), 1u);
+    EXPECT_EQ(sigs[0].at("keyid").as_string(), keys[0].keyid);
+    std::string message = SignedMessage("@scope/signed", "1.0.0",
+                                        std::string(dist.at("integrity").as_string()));
+    EXPECT_TRUE(VerifyEcdsaP256(keys[0].public_der, message,
+                                *Base64Decode(std::string(sigs[0].at("sig").as_string()))));
+  }
+
+  // A signer that cannot sign fails the publish: nothing unsigned is stored.
+  signer.fail = true;
+  auto r = s.Publish(alice_, "@scope/signed", PublishBody("@scope/signed", "1.1.0"));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(store_->GetPackage("@scope/signed")->versions.count("1.1.0"));
+}
+
+TEST_F(PackageServiceTest, SignUnsignedVersionsSignsOnlyLiveUnsignedOnes) {
+  PackageService& s = Service();
+  ASSERT_TRUE(s.Publish(alice_, "old", PublishBody("old", "1.0.0")).ok());
+  ASSERT_TRUE(s.Publish(alice_, "old", PublishBody("old", "1.1.0")).ok());
+  ASSERT_TRUE(s.Publish(alice_, "old", PublishBody("old", "2.0.0")).ok());
+  json::object without_1_1;
+  without_1_1["versions"] = json::object{{"1.0.0", json::object{}}, {"2.0.0", json::object{}}};
+  without_1_1["dist-tags"] = json::object{{"latest", "2.0.0"}};
+  ASSERT_TRUE(s.ApplyDocument(alice_, "old", without_1_1).ok());  // Unpublishes 1.1.0.
+  EXPECT_EQ(s.SignUnsignedVersions().status().code(), absl::StatusCode::kFailedPrecondition);
+
+  OneKeySigner signer;
+  s.SetSigner(&signer);
+  ASSERT_TRUE(s.Publish(alice_, "new", PublishBody("new", "1.0.0")).ok());  // Signed at publish.
+  PackageRecord before = *store_->GetPackage("old");
+  std::vector<std::string> changed;
+  s.OnChange([&](const std::string& name) { changed.push_back(name); });
+  EXPECT_EQ(s.SignUnsignedVersions().value(), 2u);
+  EXPECT_EQ(changed, std::vector<std::string>{"old"});  // Caches of "old" are invalidated.
+  PackageRecord after = *store_->GetPackage("old");
+  auto keys = signer.PublicKeys().value();
+  EXPECT_EQ(CheckVersionSignatures("old", after.versions.at("1.0.0"), keys),
+            SignatureCheck::kValid);
+  EXPECT_EQ(CheckVersionSignatures("old", after.versions.at("2.0.0"), keys),
+            SignatureCheck::kValid);
+  EXPECT_TRUE(after.versions.at("1.1.0").signatures.empty());
+  EXPECT_EQ(after.modified, before.modified);
+  EXPECT_EQ(after.rev, before.rev + 1);
+  // Idempotent: a second start signs nothing.
+  int calls = signer.calls;
+  EXPECT_EQ(s.SignUnsignedVersions().value(), 0u);
+  EXPECT_EQ(signer.calls, calls);
 }
 
 }  // namespace

@@ -35,6 +35,16 @@ json::object VersionObject(const PackageRecord& p, const VersionRecord& v,
   dist["tarball"] = TarballUrl(base_url, p.name, v.version);
   dist["integrity"] = v.integrity;
   dist["shasum"] = v.shasum;
+  // Registry signatures (npm audit signatures); the same in the full and abbreviated documents.
+  if (!v.signatures.empty()) {
+    json::array sigs;
+    for (const auto& s : v.signatures) {
+      sigs.push_back(json::object{{"keyid", s.keyid}, {"sig", s.sig}});
+    }
+    dist["signatures"] = std::move(sigs);
+  } else {
+    dist.erase("signatures");
+  }
   m["dist"] = std::move(dist);
   if (!v.deprecated.empty()) {
     m["deprecated"] = v.deprecated;

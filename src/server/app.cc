@@ -65,7 +65,17 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
   }
   app->packages_ = std::make_unique<PackageService>(*app->store_, *app->blobs_, RealClock(),
                                                     *app->policy_, config.registry);
+  // Registry signing keys, outside the database; created at first start (docs/signatures.md).
+  BULWARK_ASSIGN_OR_RETURN(
+      app->signing_keys_,
+      SigningKeys::Open(config.signing_keys_dir.empty() ? config.data_dir + "/keys/signing"
+                                                        : config.signing_keys_dir,
+                        RealClock()));
+  app->packages_->SetSigner(app->signing_keys_.get());
   if (mode == Mode::kServe) {
+    // Versions stored before signing existed are signed once, so everything served verifies.
+    BULWARK_ASSIGN_OR_RETURN(size_t signed_now, app->packages_->SignUnsignedVersions());
+    if (signed_now > 0) LogInfo("signed %d versions published before signing", signed_now);
     BULWARK_RETURN_IF_ERROR(app->LoadNamePolicy());
     app->packages_->SetNameGate(app->name_policy_.get());
   }

@@ -24,6 +24,7 @@
 #include "server/breached_passwords.h"
 #include "server/config.h"
 #include "server/name_index.h"
+#include "server/signing_keys.h"
 
 namespace bulwark {
 
@@ -63,6 +64,7 @@ class App {
   StatsReport& stats() { return *stats_; }
   SecurityKeys& security_keys() { return *keys_; }
   PackageService& packages() { return *packages_; }
+  SigningKeys& signing_keys() { return *signing_keys_; }
 
  private:
   App() = default;
@@ -70,6 +72,7 @@ class App {
   std::unique_ptr<MetadataStore> store_;
   std::unique_ptr<AdvisoryStore> advisories_;
   std::unique_ptr<BlobStore> blobs_;
+  std::unique_ptr<SigningKeys> signing_keys_;  // Before packages_, which points to it.
   std::unique_ptr<AccessPolicy> policy_;
   // Before accounts_, which points into it, so it is destroyed after.
   std::unique_ptr<LoadedPasswordFilter> password_filter_;

@@ -181,7 +181,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
   if (!root.IsMap()) return absl::InvalidArgumentError("config: the top level must be a mapping");
   static const char* kKnown[] = {"listen", "storage", "public_url", "log_level", "server",
                                  "limits", "auth", "publish", "packages", "typosquat",
-                                 "private"};
+                                 "private", "signing"};
   for (const auto& kv : root) {
     std::string key = kv.first.as<std::string>();
     if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
@@ -341,6 +341,13 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
   }
   BULWARK_RETURN_IF_ERROR(ParseTyposquat(root["typosquat"], base_dir, c.typosquat));
   BULWARK_RETURN_IF_ERROR(ParsePrivate(root["private"], c.private_names));
+  // Registry signing keys (docs/signatures.md): a directory outside the database.
+  BULWARK_RETURN_IF_ERROR(CheckKeys(root["signing"], "signing", {"keys_dir"}));
+  BULWARK_RETURN_IF_ERROR(Read(root["signing"], "keys_dir", c.signing_keys_dir, "signing."));
+  if (!c.signing_keys_dir.empty() && std::filesystem::path(c.signing_keys_dir).is_relative()) {
+    c.signing_keys_dir =
+        (std::filesystem::path(base_dir) / c.signing_keys_dir).lexically_normal().string();
+  }
   return c;
 }
 

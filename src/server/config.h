@@ -32,6 +32,9 @@ struct Config {
   MfaOptions mfa;                     // `auth.require_2fa_*` (mandatory 2FA).
   HighImpactOptions high_impact;      // `auth.high_impact`.
   absl::Duration event_retention = absl::Hours(24 * 365);  // `auth.event_retention_days`.
+  // `signing.keys_dir`: the registry's signing keys; empty: <data_dir>/keys/signing. Absolute
+  // when set in a file (relative paths are taken from the config file's folder).
+  std::string signing_keys_dir;
 };
 
 // InvalidArgument naming the key and the problem for a bad file; NotFound when it is missing.

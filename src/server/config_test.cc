@@ -150,6 +150,16 @@ typosquat:
   EXPECT_DOUBLE_EQ(c->typosquat.engine.block_score, 0.9);
 }
 
+TEST(Config, SigningKeysDir) {
+  EXPECT_EQ(ParseConfig("", "/etc/bulwark")->signing_keys_dir, "");  // <data_dir>/keys/signing.
+  auto rel = ParseConfig("signing:\n  keys_dir: keys/sign\n", "/etc/bulwark");
+  ASSERT_TRUE(rel.ok()) << rel.status();
+  EXPECT_EQ(rel->signing_keys_dir, "/etc/bulwark/keys/sign");
+  EXPECT_EQ(ParseConfig("signing:\n  keys_dir: /srv/k\n", "/etc")->signing_keys_dir, "/srv/k");
+  auto bad = ParseConfig("signing:\n  key_dir: /srv/k\n", "/etc");
+  EXPECT_EQ(std::string(bad.status().message()), "config: unknown key \"signing.key_dir\"");
+}
+
 TEST(Config, PrivateScopesAndNames) {
   auto c = ParseConfig(R"(
 private:

@@ -166,6 +166,41 @@ TEST_P(MetadataStoreConformance, VersionRowsAreNeverDropped) {
   EXPECT_EQ(store_->GetPackageRev("demo").value(), 1);
 }
 
+TEST_P(MetadataStoreConformance, VersionSignaturesAreStoredAndUpdated) {
+  PackageRecord p = MakePackage("demo", {"1.0.0", "2.0.0"});
+  p.versions["2.0.0"].signatures = {{"SHA256:k1", "sig1"}};
+  ASSERT_TRUE(store_->CommitPackage(p, 0).ok());
+  auto got = store_->GetPackage("demo");
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(got->versions.at("1.0.0").signatures.empty());
+  EXPECT_EQ(got->versions.at("2.0.0").signatures,
+            (std::vector<VersionSignature>{{"SHA256:k1", "sig1"}}));
+  // Signing an old version later (the start-up migration) changes only its signatures.
+  got->versions["1.0.0"].signatures = {{"SHA256:k2", "sig2"}, {"SHA256:k1", "sig3"}};
+  ASSERT_TRUE(store_->CommitPackage(*got, 1).ok());
+  auto again = store_->GetPackage("demo");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->versions.at("1.0.0").signatures,
+            (std::vector<VersionSignature>{{"SHA256:k1", "sig3"}, {"SHA256:k2", "sig2"}}));
+  EXPECT_EQ(again->versions.at("1.0.0").manifest_json, p.versions["1.0.0"].manifest_json);
+  EXPECT_EQ(again->versions.at("2.0.0").signatures.size(), 1u);
+}
+
+TEST_P(MetadataStoreConformance, ListsPackagesWithUnsignedLiveVersions) {
+  PackageRecord signed_p = MakePackage("a-signed", {"1.0.0"});
+  signed_p.versions["1.0.0"].signatures = {{"k", "s"}};
+  ASSERT_TRUE(store_->CommitPackage(signed_p, 0).ok());
+  PackageRecord gone = MakePackage("b-unpublished", {"1.0.0"});
+  gone.versions["1.0.0"].unpublished = absl::FromUnixSeconds(3000);
+  ASSERT_TRUE(store_->CommitPackage(gone, 0).ok());
+  ASSERT_TRUE(store_->CommitPackage(MakePackage("d-old", {"1.0.0", "2.0.0"}), 0).ok());
+  PackageRecord mixed = MakePackage("c-mixed", {"1.0.0", "2.0.0"});
+  mixed.versions["2.0.0"].signatures = {{"k", "s"}};
+  ASSERT_TRUE(store_->CommitPackage(mixed, 0).ok());
+  EXPECT_EQ(store_->ListPackagesWithUnsignedVersions().value(),
+            (std::vector<std::string>{"c-mixed", "d-old"}));
+}
+
 TEST_P(MetadataStoreConformance, ListPackagesSkipsUnpublished) {
   ASSERT_TRUE(store_->CommitPackage(MakePackage("a", {"1.0.0"}), 0).ok());
   PackageRecord b = MakePackage("b", {"1.0.0"});

@@ -58,6 +58,9 @@ class MetadataStore {
   virtual absl::StatusOr<int64_t> GetPackageRev(std::string_view name) = 0;
   virtual absl::Status CommitPackage(const PackageRecord& next, int64_t expected_rev) = 0;
   virtual absl::StatusOr<std::vector<PackageSummary>> ListPackages() = 0;
+  // Names of packages with at least one live (not unpublished) version without signatures, in
+  // name order. One scan; run at start-up to sign what was stored before signing existed.
+  virtual absl::StatusOr<std::vector<std::string>> ListPackagesWithUnsignedVersions() = 0;
 
   // Web login sessions.
   virtual absl::Status CreateLoginSession(const LoginSession& session) = 0;

@@ -60,6 +60,14 @@ struct TokenRecord {
   std::optional<absl::Time> last_used;  // Updated at most once a minute (TouchToken).
 };
 
+// One registry signature of a version: ECDSA over "<name>@<version>:<integrity>" by the key
+// `keyid` (docs/signatures.md). Rendered as `dist.signatures[]`.
+struct VersionSignature {
+  std::string keyid;  // "SHA256:<unpadded base64>" of the signing key's DER public key.
+  std::string sig;    // Base64 of the DER ECDSA signature.
+  bool operator==(const VersionSignature&) const = default;
+};
+
 struct VersionRecord {
   std::string version;
   // The stored version manifest as JSON, derived from the tarball's package.json plus registry
@@ -73,6 +81,9 @@ struct VersionRecord {
   std::string deprecated;  // Empty: not deprecated.
   // Set when the version was unpublished. The row is kept so the number can never be reused.
   std::optional<absl::Time> unpublished;
+  // Registry signatures; empty for versions stored before signing existed, until the start-up
+  // migration signs them.
+  std::vector<VersionSignature> signatures;
 };
 
 struct PackageRecord {

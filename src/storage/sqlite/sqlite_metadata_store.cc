@@ -1,7 +1,8 @@
 // SqliteMetadataStore: the embedded default MetadataStore. Tables added after schema version 1
 // (popularity, allowed_names, name_findings, user_tfa, tfa_recovery_codes) are created with IF
-// NOT EXISTS on open, and later columns (tokens.grants, tokens.last_used) added by
-// AddMissingColumns, so older databases gain them without a version bump.
+// NOT EXISTS on open, and later columns (tokens.grants, tokens.last_used, versions.signatures:
+// registry signatures, docs/signatures.md) added by AddMissingColumns, so older databases gain
+// them without a version bump.
 // One writer connection (writes are
 // serialised in-process; BEGIN IMMEDIATE also serialises against other processes such as
 // `bulwark user add` while the server runs) and a small pool of reader connections, which WAL
@@ -47,7 +48,7 @@ CREATE TABLE IF NOT EXISTS packages(
 CREATE TABLE IF NOT EXISTS versions(
   package TEXT NOT NULL, version TEXT NOT NULL, manifest TEXT NOT NULL, integrity TEXT NOT NULL,
   shasum TEXT NOT NULL, blob_key TEXT NOT NULL, size INTEGER NOT NULL, published INTEGER NOT NULL,
-  deprecated TEXT NOT NULL, unpublished INTEGER,
+  deprecated TEXT NOT NULL, unpublished INTEGER, signatures TEXT NOT NULL DEFAULT '{}',
   PRIMARY KEY(package, version)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS login_sessions(
   id TEXT PRIMARY KEY, created INTEGER NOT NULL, user TEXT NOT NULL, secret TEXT NOT NULL);
@@ -117,6 +118,19 @@ absl::StatusOr<std::map<std::string, std::string>> MapFromJson(const std::string
     if (!e.is_string()) return absl::InternalError("corrupt row: expected string values");
     out.emplace(std::string(k), std::string(e.get_string()));
   }
+  return out;
+}
+
+// Signatures are stored as a JSON object keyid -> sig (a version has at most one per key).
+std::string SignaturesToJson(const std::vector<VersionSignature>& sigs) {
+  std::map<std::string, std::string> m;
+  for (const auto& s : sigs) m[s.keyid] = s.sig;
+  return MapToJson(m);
+}
+absl::StatusOr<std::vector<VersionSignature>> SignaturesFromJson(const std::string& text) {
+  BULWARK_ASSIGN_OR_RETURN(auto m, MapFromJson(text));
+  std::vector<VersionSignature> out;
+  for (auto& [keyid, sig] : m) out.push_back({keyid, std::move(sig)});
   return out;
 }
 
@@ -412,6 +426,21 @@ class SqliteMetadataStore final : public MetadataStore {
     if (s.ok()) s = db.Exec("COMMIT");
     if (!s.ok()) db.Exec("ROLLBACK").IgnoreError();
     return s;
+  }
+
+  absl::StatusOr<std::vector<std::string>> ListPackagesWithUnsignedVersions() override {
+    return WithReader([&](Db& db) -> absl::StatusOr<std::vector<std::string>> {
+      BULWARK_ASSIGN_OR_RETURN(
+          Stmt st, db.Prepare("SELECT DISTINCT package FROM versions WHERE signatures='{}' AND "
+                              "unpublished IS NULL ORDER BY package"));
+      std::vector<std::string> out;
+      while (true) {
+        BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        out.push_back(st.Text(0));
+      }
+      return out;
+    });
   }
 
   absl::StatusOr<std::vector<PackageSummary>> ListPackages() override {
@@ -726,7 +755,7 @@ class SqliteMetadataStore final : public MetadataStore {
 
     BULWARK_ASSIGN_OR_RETURN(
         Stmt vs, db.Prepare("SELECT version,manifest,integrity,shasum,blob_key,size,published,"
-                            "deprecated,unpublished FROM versions WHERE package=?"));
+                            "deprecated,unpublished,signatures FROM versions WHERE package=?"));
     vs.Bind(1, name);
     while (true) {
       BULWARK_ASSIGN_OR_RETURN(bool vrow, vs.Step());
@@ -741,6 +770,7 @@ class SqliteMetadataStore final : public MetadataStore {
       v.published = FromMicros(vs.Int(6));
       v.deprecated = vs.Text(7);
       v.unpublished = OptTime(vs, 8);
+      BULWARK_ASSIGN_OR_RETURN(v.signatures, SignaturesFromJson(vs.Text(9)));
       p.versions.emplace(v.version, std::move(v));
     }
     return p;
@@ -776,17 +806,23 @@ class SqliteMetadataStore final : public MetadataStore {
     }
     // Manifests are immutable once written; only deprecation and unpublish marks change. Write
     // new rows and changed marks, so a package with thousands of versions commits cheaply.
-    std::map<std::string, std::pair<std::string, std::optional<int64_t>>> stored;
+    struct Marks {
+      std::string deprecated;
+      std::optional<int64_t> unpublished;
+      std::string signatures;
+    };
+    std::map<std::string, Marks> stored;
     {
       BULWARK_ASSIGN_OR_RETURN(
-          Stmt st, db.Prepare("SELECT version,deprecated,unpublished FROM versions WHERE package=?"));
+          Stmt st, db.Prepare("SELECT version,deprecated,unpublished,signatures FROM versions "
+                              "WHERE package=?"));
       st.Bind(1, next.name);
       while (true) {
         BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
         if (!row) break;
         std::optional<int64_t> un;
         if (!st.IsNull(2)) un = st.Int(2);
-        stored.emplace(st.Text(0), std::make_pair(st.Text(1), un));
+        stored.emplace(st.Text(0), Marks{st.Text(1), un, st.Text(3)});
       }
     }
     for (const auto& [ver, v] : next.versions) {
@@ -794,18 +830,21 @@ class SqliteMetadataStore final : public MetadataStore {
       if (it == stored.end()) {
         BULWARK_ASSIGN_OR_RETURN(
             Stmt st, db.Prepare("INSERT INTO versions(package,version,manifest,integrity,shasum,"
-                                "blob_key,size,published,deprecated,unpublished) "
-                                "VALUES(?,?,?,?,?,?,?,?,?,?)"));
+                                "blob_key,size,published,deprecated,unpublished,signatures) "
+                                "VALUES(?,?,?,?,?,?,?,?,?,?,?)"));
         st.Bind(1, next.name).Bind(2, ver).Bind(3, v.manifest_json).Bind(4, v.integrity);
         st.Bind(5, v.shasum).Bind(6, v.blob_key).Bind(7, static_cast<int64_t>(v.size));
         st.Bind(8, Micros(v.published)).Bind(9, v.deprecated).BindOpt(10, OptMicros(v.unpublished));
+        st.Bind(11, SignaturesToJson(v.signatures));
         BULWARK_RETURN_IF_ERROR(st.Run());
-      } else if (it->second.first != v.deprecated || it->second.second != OptMicros(v.unpublished)) {
+      } else if (it->second.deprecated != v.deprecated ||
+                 it->second.unpublished != OptMicros(v.unpublished) ||
+                 it->second.signatures != SignaturesToJson(v.signatures)) {
         BULWARK_ASSIGN_OR_RETURN(
-            Stmt st, db.Prepare("UPDATE versions SET deprecated=?, unpublished=? WHERE package=? "
-                                "AND version=?"));
-        st.Bind(1, v.deprecated).BindOpt(2, OptMicros(v.unpublished)).Bind(3, next.name);
-        st.Bind(4, ver);
+            Stmt st, db.Prepare("UPDATE versions SET deprecated=?, unpublished=?, signatures=? "
+                                "WHERE package=? AND version=?"));
+        st.Bind(1, v.deprecated).BindOpt(2, OptMicros(v.unpublished));
+        st.Bind(3, SignaturesToJson(v.signatures)).Bind(4, next.name).Bind(5, ver);
         BULWARK_RETURN_IF_ERROR(st.Run());
       }
     }
@@ -850,6 +889,17 @@ absl::Status Migrate(Db& db) {
   BULWARK_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
   absl::Status s = db.Exec(kSchema);
   if (s.ok()) s = AddMissingColumns(db);
+  if (s.ok()) {
+    // Databases made before registry signatures lack the column (CREATE IF NOT EXISTS kept the
+    // old table); ALTER fails harmlessly only when it exists, so look first.
+    auto cols = db.Prepare("SELECT 1 FROM pragma_table_info('versions') WHERE name='signatures'");
+    auto row = cols.ok() ? cols->Step() : absl::StatusOr<bool>(cols.status());
+    if (!row.ok()) {
+      s = row.status();
+    } else if (!*row) {
+      s = db.Exec("ALTER TABLE versions ADD COLUMN signatures TEXT NOT NULL DEFAULT '{}'");
+    }
+  }
   if (s.ok()) {
     auto st = db.Prepare("SELECT value FROM meta WHERE key='schema_version'");
     if (!st.ok()) {
