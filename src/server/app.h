@@ -10,11 +10,14 @@
 #include "bulwark/env/blob_store.h"
 #include "bulwark/storage/advisory_store.h"
 #include "bulwark/storage/metadata_store.h"
+#include "bulwark/storage/moderation_store.h"
 #include "http/server.h"
 #include "jobs/download_counter.h"
 #include "jobs/periodic.h"
 #include "packaging/package_service.h"
+#include "security/moderation.h"
 #include "security/name_policy.h"
+#include "security/scan_gate.h"
 #include "server/breached_passwords.h"
 #include "server/config.h"
 #include "server/name_index.h"
@@ -48,6 +51,8 @@ class App {
   BlobStore& blobs() { return *blobs_; }
   AccountService& accounts() { return *accounts_; }
   PackageService& packages() { return *packages_; }
+  ModerationStore& moderation_store() { return *moderation_store_; }
+  ModerationService& moderation() { return *moderation_; }
 
  private:
   App() = default;
@@ -60,6 +65,13 @@ class App {
   std::unique_ptr<LoadedPasswordFilter> password_filter_;
   std::unique_ptr<AccountService> accounts_;
   std::unique_ptr<PackageService> packages_;
+  std::unique_ptr<ModerationStore> moderation_store_;
+  // The publish scanner (docs/moderation.md): the admin's indicators until the scan engine
+  // (security/scan/) is wired here; null without either.
+  std::unique_ptr<PublishScanner> scanner_;
+  std::unique_ptr<ScanGate> scan_gate_;
+  std::unique_ptr<PartnerKeySource> partner_keys_;
+  std::unique_ptr<ModerationService> moderation_;
   NameIndexInfo name_index_info_;
   std::unique_ptr<NamePolicy> name_policy_;
   std::unique_ptr<DownloadCounter> downloads_;

@@ -12,6 +12,7 @@
 #include "http/server.h"
 #include "packaging/package_service.h"
 #include "security/name_policy.h"
+#include "server/scanning_config.h"
 
 namespace bulwark {
 
@@ -26,6 +27,7 @@ struct Config {
   std::vector<PackageRule> packages;  // Empty: AccessPolicy::Default().
   TyposquatConfig typosquat;          // `typosquat:`; snapshot path absolute when set.
   PrivateNamesConfig private_names;   // `private:` (dependency confusion).
+  ScanningConfig scanning;            // `scanning:` and `moderation:` (docs/moderation.md).
 };
 
 // InvalidArgument naming the key and the problem for a bad file; NotFound when it is missing.
