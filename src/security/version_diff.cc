@@ -23,6 +23,15 @@ std::string HookCommand(const json::object& manifest, std::string_view hook) {
   return s ? std::string(*s) : "";
 }
 
+// Code a person or a runtime reads line by line; a long line in data files means nothing.
+bool IsCodeFile(std::string_view path) {
+  for (std::string_view ext : {".js", ".cjs", ".mjs", ".jsx", ".ts", ".tsx", ".json", ".sh",
+                               ".py", ".cmd", ".bat", ".ps1"}) {
+    if (EndsWith(path, ext)) return true;
+  }
+  return false;
+}
+
 size_t LongestLine(std::string_view text) {
   size_t longest = 0, start = 0;
   while (start <= text.size()) {
@@ -188,7 +197,7 @@ std::vector<scan::Finding> BetweenVersionFindings(const BetweenVersionsOptions& 
                          StrCat("A file over ", o.large_file_bytes,
                                 " bytes appeared: large payloads hide code.")));
     }
-    if (f.content_kept && f.size > o.long_line_bytes) {
+    if (f.content_kept && f.size > o.long_line_bytes && IsCodeFile(f.path)) {
       size_t longest = LongestLine(f.content);
       size_t old_longest = old && old->content_kept ? LongestLine(old->content) : 0;
       if (longest > o.long_line_bytes && old_longest <= o.long_line_bytes) {

@@ -31,7 +31,7 @@ json::object DiffToJson(const VersionDiff& diff);
 
 struct BetweenVersionsOptions {
   uint64_t large_file_bytes = 1 << 20;  // "a file over 1 MB appearing"
-  uint64_t long_line_bytes = 10 * 1024;  // "a line over 10 kB appearing" (hidden payloads)
+  uint64_t long_line_bytes = 10 * 1024;  // "a line over 10 kB appearing" in a code file
   absl::Duration young_dependency = absl::Hours(24 * 7);
   absl::Duration dormant = absl::Hours(24 * 730);  // "idle for years"
 };
