@@ -53,7 +53,7 @@ std::optional<http::Response> RegistryApi::ModerationRoute(Ctx& ctx, const std::
   std::string rest = p.substr(kApi.size());
   if (!moderation_) {
     if (rest == "reports" || StartsWith(rest, "moderation") || rest == "token-leaks" ||
-        rest == "stats/moderation" || rest == "security-events") {
+        rest == "stats/moderation" || rest == "notices") {
       return ErrorResponse(absl::UnavailableError("moderation is not enabled on this registry"));
     }
     return std::nullopt;
@@ -61,11 +61,13 @@ std::optional<http::Response> RegistryApi::ModerationRoute(Ctx& ctx, const std::
   if (rest == "reports" && m == "POST") return CreateReport(ctx);
   if (rest == "token-leaks" && m == "POST") return TokenLeaks(ctx);
   if (rest == "stats/moderation" && get) {
+    // Aggregate figures only, for any signed-in user (as /-/bulwark/v1/stats).
+    if (auto who = RequireUser(ctx); !who.ok()) return ErrorResponse(who.status());
     auto stats = moderation_->Stats();
     if (!stats.ok()) return ErrorResponse(stats.status());
     return NoStore(JsonResponse(200, *stats));
   }
-  if (rest == "security-events" && get) return SecurityEvents(ctx);
+  if (rest == "notices" && get) return UserNotices(ctx);
   if (rest == "moderation" || StartsWith(rest, "moderation/")) {
     return ModerationQueue(ctx, SplitSegments(rest.substr(std::string_view("moderation").size())));
   }
@@ -146,12 +148,12 @@ http::Response RegistryApi::TokenLeaks(Ctx& ctx) {
   return NoStore(JsonResponse(200, *answer));
 }
 
-http::Response RegistryApi::SecurityEvents(Ctx& ctx) {
+http::Response RegistryApi::UserNotices(Ctx& ctx) {
   auto who = RequireUser(ctx);
   if (!who.ok()) return ErrorResponse(who.status());
   auto events = moderation_->Events(who->user);
   if (!events.ok()) return ErrorResponse(events.status());
-  return NoStore(JsonResponse(200, json::object{{"events", std::move(*events)}}));
+  return NoStore(JsonResponse(200, json::object{{"notices", std::move(*events)}}));
 }
 
 http::Response RegistryApi::PackagePage(Ctx& ctx, const std::string& name) {

@@ -105,7 +105,7 @@ class RegistryApi final : public http::Application {
   http::Response CreateReport(Ctx& ctx);
   http::Response ModerationQueue(Ctx& ctx, const std::vector<std::string>& segs);
   http::Response TokenLeaks(Ctx& ctx);
-  http::Response SecurityEvents(Ctx& ctx);
+  http::Response UserNotices(Ctx& ctx);
   http::Response PackagePage(Ctx& ctx, const std::string& name);
   // audit_handlers.cc
   http::Response AuditBulk(Ctx& ctx);

@@ -311,7 +311,7 @@ absl::StatusOr<json::array> ModerationService::HandleTokenLeaks(std::string_view
       auto rec = store_.GetToken(key);
       if (rec.ok()) {
         BULWARK_RETURN_IF_ERROR(store_.DeleteToken(key));
-        BULWARK_RETURN_IF_ERROR(moderation_.RecordEvent(SecurityEvent{
+        BULWARK_RETURN_IF_ERROR(moderation_.RecordNotice(UserNotice{
             0, rec->user, "token-leak-partner",
             StrCat("your token ", token.substr(0, kTokenDisplayPrefix), "... was found in public",
                    source.empty() ? "" : StrCat(" (", source.substr(0, 100), ")"),
@@ -332,7 +332,7 @@ absl::StatusOr<json::array> ModerationService::HandleTokenLeaks(std::string_view
 }
 
 absl::StatusOr<json::array> ModerationService::Events(std::string_view user) {
-  BULWARK_ASSIGN_OR_RETURN(std::vector<SecurityEvent> events, moderation_.ListEvents(user));
+  BULWARK_ASSIGN_OR_RETURN(std::vector<UserNotice> events, moderation_.ListNotices(user));
   json::array out;
   for (const auto& e : events) {
     out.emplace_back(json::object{{"id", e.id},

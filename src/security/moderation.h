@@ -76,7 +76,7 @@ class ModerationService {
   absl::StatusOr<json::array> HandleTokenLeaks(std::string_view body, std::string_view key_id,
                                                std::string_view signature);
 
-  // `user`'s security events (what they were told), newest first.
+  // `user`'s notices (what they were told: a token revoked because it leaked), newest first.
   absl::StatusOr<json::array> Events(std::string_view user);
 
   // Counters for /-/bulwark/v1/stats (docs/moderation.md §Stats).

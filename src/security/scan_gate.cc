@@ -243,7 +243,7 @@ absl::Status ScanGate::CheckTokens(const PublishCandidate& c, scan::ScanReport& 
     BULWARK_RETURN_IF_ERROR(token.status());
     if (token->user == c.who.user) {
       // Nothing is stored, so the token did not leak; the publisher fixes the package.
-      BULWARK_RETURN_IF_ERROR(moderation_.RecordEvent(SecurityEvent{
+      BULWARK_RETURN_IF_ERROR(moderation_.RecordNotice(UserNotice{
           0, c.who.user, "publish-refused-own-token",
           StrCat("publish of ", c.name, "@", c.version, " refused: ", hit.file, ":", hit.line,
                  " contains your token ", Redacted(hit.token)),
@@ -258,7 +258,7 @@ absl::Status ScanGate::CheckTokens(const PublishCandidate& c, scan::ScanReport& 
     BULWARK_RETURN_IF_ERROR(store_.DeleteToken(key));
     LogWarning("revoked a token of %s found in %s@%s (%s:%d)", token->user, std::string(c.name),
                std::string(c.version), hit.file, hit.line);
-    BULWARK_RETURN_IF_ERROR(moderation_.RecordEvent(SecurityEvent{
+    BULWARK_RETURN_IF_ERROR(moderation_.RecordNotice(UserNotice{
         0, token->user, "token-leak-tarball",
         StrCat("your token ", Redacted(hit.token), " was found in ", c.name, "@", c.version,
                " (", hit.file, ":", hit.line, ", published by ", c.who.user,
@@ -347,7 +347,7 @@ absl::Status ScanGate::CheckWorm(const PublishCandidate& c, scan::ScanReport& re
 
   // The worm pattern (Shai-Hulud, 2025): a stolen token republishing everything it can.
   BULWARK_RETURN_IF_ERROR(store_.DeleteToken(c.who.token_key));
-  BULWARK_RETURN_IF_ERROR(moderation_.RecordEvent(SecurityEvent{
+  BULWARK_RETURN_IF_ERROR(moderation_.RecordNotice(UserNotice{
       0, c.who.user, "token-suspended-worm",
       StrCat("a token of yours published new versions of ", packages.size(),
              " packages within ", absl::FormatDuration(options_.worm.window),

@@ -246,7 +246,7 @@ TEST_F(GateTest, LeakedTokensAreRevokedOrRefuseThePublish) {
   auto other = Publish(alice_, "a", "1.0.0", "", {{"conf.js", StrCat("t=", bob_secret)}});
   ASSERT_TRUE(other.ok()) << other.status();
   EXPECT_TRUE(absl::IsNotFound(store_->GetToken(TokenKey(bob_secret)).status()));
-  auto events = moderation_store_->ListEvents("bob");
+  auto events = moderation_store_->ListNotices("bob");
   ASSERT_EQ(events->size(), 1u);
   EXPECT_EQ((*events)[0].kind, "token-leak-tarball");
   EXPECT_EQ(RulesOfLastScan("a", "1.0.0"), std::vector<std::string>{"secret-bulwark-token"});

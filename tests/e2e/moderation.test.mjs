@@ -190,10 +190,10 @@ test('a registry token leaked in a tarball is revoked before install; its owner 
   assert.notEqual(who.status, 0, out(who));
   // bob logs in again and sees why.
   bobCli.setToken(await reg.token(bob));
-  const events = await api('GET', '/-/bulwark/v1/security-events', { token: bobCli.token });
+  const events = await api('GET', '/-/bulwark/v1/notices', { token: bobCli.token });
   assert.equal(events.status, 200);
-  assert.equal(events.body.events[0].kind, 'token-leak-tarball');
-  assert.match(events.body.events[0].detail, /found in leaky-lib@1\.0\.0 \(config\.js:3, published by alice\) and has been revoked/);
+  assert.equal(events.body.notices[0].kind, 'token-leak-tarball');
+  assert.match(events.body.notices[0].detail, /found in leaky-lib@1\.0\.0 \(config\.js:3, published by alice\) and has been revoked/);
 });
 
 test("the publisher's own token in the tarball refuses the publish, naming file and line", () => {
@@ -324,9 +324,9 @@ test('token-leak partner endpoint: signed reports revoke within seconds; bad sig
   assert.notEqual(who.status, 0, out(who));
   assert.ok(elapsed < 5000, `revoked and refused within ${elapsed} ms`);
   console.log(`partner report to refused token: ${elapsed} ms (including one npm whoami)`);
-  const events = await api('GET', '/-/bulwark/v1/security-events', { token: bobCli.token });
-  assert.equal(events.body.events[0].kind, 'token-leak-partner');
-  assert.match(events.body.events[0].detail, /found in public \(content\) at https:\/\/example\.com\/leak\/1/);
+  const events = await api('GET', '/-/bulwark/v1/notices', { token: bobCli.token });
+  assert.equal(events.body.notices[0].kind, 'token-leak-partner');
+  assert.match(events.body.notices[0].detail, /found in public \(content\) at https:\/\/example\.com\/leak\/1/);
   assert.ok(keyFetches >= 1 && keyFetches <= 3, `keys fetched ${keyFetches} times`);
   victim.cleanup();
 });
@@ -366,7 +366,8 @@ test('the worm pattern: one token republishing many packages within minutes is r
 });
 
 test('moderation counters: endpoint and CLI', async () => {
-  const res = await api('GET', '/-/bulwark/v1/stats/moderation');
+  assert.equal((await api('GET', '/-/bulwark/v1/stats/moderation')).status, 401);
+  const res = await api('GET', '/-/bulwark/v1/stats/moderation', { token: aliceCli.token });
   assert.equal(res.status, 200);
   const s = res.body;
   console.log('moderation stats:', JSON.stringify(s));

@@ -61,7 +61,7 @@ struct ModerationCase {
 };
 
 // Something a user is told about their account (e.g. a token revoked because it leaked).
-struct SecurityEvent {
+struct UserNotice {
   int64_t id = 0;
   std::string user;
   // NOTE: persisted; do not rename. "token-leak-tarball", "token-leak-partner",
@@ -119,9 +119,9 @@ class ModerationStore {
   virtual absl::Status RecordRemoval(std::string_view package, std::string_view version,
                                      int64_t case_id, absl::Time when) = 0;
 
-  virtual absl::Status RecordEvent(const SecurityEvent& event) = 0;
+  virtual absl::Status RecordNotice(const UserNotice& event) = 0;
   // Newest first; `user` "" lists everyone's.
-  virtual absl::StatusOr<std::vector<SecurityEvent>> ListEvents(std::string_view user) = 0;
+  virtual absl::StatusOr<std::vector<UserNotice>> ListNotices(std::string_view user) = 0;
 
   virtual absl::Status RecordPublish(const PublishLogEntry& entry) = 0;
   // Publishes made with `token_key` at or after `since`, oldest first.

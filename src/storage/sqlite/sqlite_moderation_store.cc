@@ -29,10 +29,10 @@ CREATE INDEX IF NOT EXISTS moderation_cases_by_package ON moderation_cases(packa
 CREATE TABLE IF NOT EXISTS moderation_removals(
   package TEXT NOT NULL, version TEXT NOT NULL, case_id INTEGER NOT NULL,
   created INTEGER NOT NULL, PRIMARY KEY(package, version)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS security_events(
+CREATE TABLE IF NOT EXISTS user_notices(
   id INTEGER PRIMARY KEY AUTOINCREMENT, user TEXT NOT NULL, kind TEXT NOT NULL,
   detail TEXT NOT NULL, created INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS security_events_by_user ON security_events(user);
+CREATE INDEX IF NOT EXISTS user_notices_by_user ON user_notices(user);
 CREATE TABLE IF NOT EXISTS publish_log(
   token_key TEXT NOT NULL, user TEXT NOT NULL, package TEXT NOT NULL, version TEXT NOT NULL,
   at INTEGER NOT NULL);
@@ -159,26 +159,26 @@ class SqliteModerationStore final : public ModerationStore {
     return st.Run();
   }
 
-  absl::Status RecordEvent(const SecurityEvent& e) override {
+  absl::Status RecordNotice(const UserNotice& e) override {
     absl::MutexLock l(&mu_);
     BULWARK_ASSIGN_OR_RETURN(
         Stmt st,
-        db_.Prepare("INSERT INTO security_events(user,kind,detail,created) VALUES(?,?,?,?)"));
+        db_.Prepare("INSERT INTO user_notices(user,kind,detail,created) VALUES(?,?,?,?)"));
     st.Bind(1, e.user).Bind(2, e.kind).Bind(3, e.detail).Bind(4, absl::ToUnixMicros(e.created));
     return st.Run();
   }
 
-  absl::StatusOr<std::vector<SecurityEvent>> ListEvents(std::string_view user) override {
+  absl::StatusOr<std::vector<UserNotice>> ListNotices(std::string_view user) override {
     absl::MutexLock l(&mu_);
     BULWARK_ASSIGN_OR_RETURN(
-        Stmt st, db_.Prepare(StrCat("SELECT id,user,kind,detail,created FROM security_events",
+        Stmt st, db_.Prepare(StrCat("SELECT id,user,kind,detail,created FROM user_notices",
                                     user.empty() ? "" : " WHERE user=?", " ORDER BY id DESC")));
     if (!user.empty()) st.Bind(1, user);
-    std::vector<SecurityEvent> out;
+    std::vector<UserNotice> out;
     while (true) {
       BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) break;
-      SecurityEvent e;
+      UserNotice e;
       e.id = st.Int(0);
       e.user = st.Text(1);
       e.kind = st.Text(2);
@@ -243,7 +243,7 @@ class SqliteModerationStore final : public ModerationStore {
     BULWARK_ASSIGN_OR_RETURN(row, rm.Step());
     if (row) c.removed_malicious = rm.Int(0);
     BULWARK_ASSIGN_OR_RETURN(
-        Stmt ev, db_.Prepare("SELECT kind, count(*) FROM security_events GROUP BY kind"));
+        Stmt ev, db_.Prepare("SELECT kind, count(*) FROM user_notices GROUP BY kind"));
     while (true) {
       BULWARK_ASSIGN_OR_RETURN(bool r, ev.Step());
       if (!r) break;

@@ -61,7 +61,7 @@ TEST_F(SqliteModerationStoreTest, CasesResolveOnceAndCount) {
   EXPECT_EQ(store_->LatestScan("p", "1.0.0")->action, "hold");  // Rejections are not versions.
   ASSERT_TRUE(store_->RecordRemoval("p", "1.0.0", *id, absl::Now()).ok());
   ASSERT_TRUE(store_->RecordRemoval("p", "1.0.0", *id, absl::Now()).ok());  // Idempotent.
-  ASSERT_TRUE(store_->RecordEvent({0, "bob", "token-leak-partner", "x", absl::Now()}).ok());
+  ASSERT_TRUE(store_->RecordNotice({0, "bob", "token-leak-partner", "x", absl::Now()}).ok());
   auto n = store_->Count();
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(n->scanned, 2);
