@@ -191,14 +191,15 @@ absl::StatusOr<HeldPublish> HeldFromJson(std::string_view text) {
 }
 
 ScanGate::ScanGate(MetadataStore& store, ModerationStore& moderation, BlobStore& blobs,
-                   Clock& clock, PackageService& packages, PublishScanner* scanner,
-                   GateOptions options, TarballLimits limits)
+                   Clock& clock, PackageService& packages,
+                   std::shared_ptr<PublishScanner> scanner, GateOptions options,
+                   TarballLimits limits)
     : store_(store),
       moderation_(moderation),
       blobs_(blobs),
       clock_(clock),
       packages_(packages),
-      scanner_(scanner),
+      scanner_(std::move(scanner)),
       options_(std::move(options)),
       limits_(limits) {}
 
@@ -214,7 +215,7 @@ absl::StatusOr<scan::ScanReport> ScanGate::RunScanner(const PublishCandidate& c)
   job->new_package = c.new_package;
   job->restricted = c.restricted;
   auto future = job->result.get_future();
-  PublishScanner* scanner = scanner_;
+  std::shared_ptr<PublishScanner> scanner = scanner_;  // Kept alive by an abandoned scan.
   std::thread([job, scanner] {
     PublishCandidate own{job->who,     job->name,     job->version,     job->manifest,
                          job->tarball, job->contents, job->new_package, job->restricted};

@@ -41,11 +41,12 @@ struct GateOptions {
 
 class ScanGate final : public PublishGate {
  public:
-  // `scanner` may be null (no engine: only tokens, diff and worm checks). `packages` is where
-  // the worm check withdraws earlier versions; all must outlive the gate.
+  // `scanner` may be null (no engine: only tokens, diff and worm checks); it is shared with
+  // scans the time budget walked away from, which may outlive the gate. `packages` is where
+  // the worm check withdraws earlier versions; the stores must outlive the gate.
   ScanGate(MetadataStore& store, ModerationStore& moderation, BlobStore& blobs, Clock& clock,
-           PackageService& packages, PublishScanner* scanner, GateOptions options,
-           TarballLimits limits);
+           PackageService& packages, std::shared_ptr<PublishScanner> scanner,
+           GateOptions options, TarballLimits limits);
 
   absl::StatusOr<GateDecision> Check(const PublishCandidate& candidate) override;
   absl::Status Hold(const GateDecision& decision, const HeldPublish& held) override;
@@ -63,7 +64,7 @@ class ScanGate final : public PublishGate {
   BlobStore& blobs_;
   Clock& clock_;
   PackageService& packages_;
-  PublishScanner* const scanner_;
+  const std::shared_ptr<PublishScanner> scanner_;
   const GateOptions options_;
   const TarballLimits limits_;
 

@@ -71,7 +71,7 @@ class GateTest : public ::testing::Test {
   }
   void MakeGate() {
     gate_ = std::make_unique<ScanGate>(*store_, *moderation_store_, *blobs_, clock_, *packages_,
-                                       &scanner_, options_, TarballLimits{});
+                                       scanner_, options_, TarballLimits{});
     packages_->SetPublishGate(gate_.get());
   }
   absl::StatusOr<PublishResult> Publish(const Identity& who, const std::string& name,
@@ -104,7 +104,7 @@ class GateTest : public ::testing::Test {
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<PackageService> packages_;
   std::unique_ptr<ModerationService> moderation_;
-  FakePublishScanner scanner_;
+  std::shared_ptr<FakePublishScanner> scanner_ = std::make_shared<FakePublishScanner>();
   GateOptions options_;
   std::unique_ptr<ScanGate> gate_;
   Identity alice_{"alice", false, false, "k-alice"};
@@ -171,7 +171,7 @@ TEST_F(GateTest, PolicyPerClassDecidesPublishHoldAndReject) {
   scan::ScanReport r;
   r.verdict = Verdict::kHold;
   r.findings.push_back(TestFinding("eval-decoded", Verdict::kHold, "index.js", 7));
-  scanner_.SetReport(r);
+  scanner_->SetReport(r);
   auto refused = Publish(alice_, "newpkg", "1.0.0");
   ASSERT_TRUE(absl::IsPermissionDenied(refused.status())) << refused.status();
   EXPECT_EQ(refused.status().message(),
@@ -179,9 +179,9 @@ TEST_F(GateTest, PolicyPerClassDecidesPublishHoldAndReject) {
             "(index.js:7): test finding");
   EXPECT_TRUE(absl::IsNotFound(store_->GetPackage("newpkg").status()));
 
-  scanner_.SetReport({});
+  scanner_->SetReport({});
   ASSERT_TRUE(Publish(alice_, "pkg", "1.0.0").ok());
-  scanner_.SetReport(r);  // An existing package: class default, hold -> hold.
+  scanner_->SetReport(r);  // An existing package: class default, hold -> hold.
   auto held = Publish(alice_, "pkg", "1.1.0");
   ASSERT_TRUE(held.ok()) << held.status();
   EXPECT_TRUE(held->held);
@@ -199,7 +199,7 @@ TEST_F(GateTest, PolicyPerClassDecidesPublishHoldAndReject) {
 }
 
 TEST_F(GateTest, EngineFailureFailsClosedOrOpenAsConfigured) {
-  scanner_.SetError(absl::InternalError("engine crashed"));
+  scanner_->SetError(absl::InternalError("engine crashed"));
   auto closed = Publish(alice_, "p", "1.0.0");
   ASSERT_TRUE(absl::IsUnavailable(closed.status())) << closed.status();
   EXPECT_TRUE(StrContains(std::string(closed.status().message()), "could not be scanned (engine crashed)"));
@@ -217,14 +217,15 @@ TEST_F(GateTest, EngineFailureFailsClosedOrOpenAsConfigured) {
 TEST_F(GateTest, ScanTimeoutIsAFailure) {
   options_.policy.timeout = absl::Milliseconds(50);
   MakeGate();
-  scanner_.SetDelay(absl::Milliseconds(400));
+  scanner_->SetDelay(absl::Milliseconds(400));
   absl::Time start = absl::Now();
   auto r = Publish(alice_, "slow", "1.0.0");
   absl::Duration took = absl::Now() - start;
   ASSERT_TRUE(absl::IsUnavailable(r.status())) << r.status();
   EXPECT_TRUE(StrContains(std::string(r.status().message()), "longer than 50ms"));
   EXPECT_LT(took, absl::Milliseconds(350));
-  std::this_thread::sleep_for(std::chrono::milliseconds(450));  // Let the abandoned scan end.
+  // The abandoned scan still holds the scanner: it may outlive the gate and the test.
+  EXPECT_EQ(scanner_.use_count(), 3);  // This test, the gate, the abandoned scan.
 }
 
 TEST_F(GateTest, LeakedTokensAreRevokedOrRefuseThePublish) {
@@ -256,7 +257,7 @@ TEST_F(GateTest, LeakedTokensAreRevokedOrRefuseThePublish) {
 TEST_F(GateTest, BetweenVersionFindings) {
   scan::ScanReport r;
   r.capabilities = {"filesystem"};
-  scanner_.SetReport(r);
+  scanner_->SetReport(r);
   TfaRecord tfa;
   tfa.user = "alice";
   tfa.pending = false;
@@ -267,7 +268,7 @@ TEST_F(GateTest, BetweenVersionFindings) {
   clock_.Advance(absl::Hours(24 * 800));
   ASSERT_TRUE(Publish(bob_, "young-dep2", "1.0.0").ok());
   r.capabilities = {"filesystem", "network"};
-  scanner_.SetReport(r);
+  scanner_->SetReport(r);
   std::string big(1100 * 1024, 'a');
   std::string long_line(11 * 1024, 'b');
   auto res = Publish(alice_, "lib", "1.0.1", R"(,"dependencies":{"young-dep2":"^1.0.0"})",
@@ -290,7 +291,7 @@ TEST_F(GateTest, BetweenVersionFindings) {
 TEST_F(GateTest, RemovingAHeldNewPackageKeepsItUnservedAndDraftsAnAdvisory) {
   scan::ScanReport r;
   r.verdict = Verdict::kHold;
-  scanner_.SetReport(r);
+  scanner_->SetReport(r);
   auto held = Publish(alice_, "mal", "1.0.0");
   ASSERT_TRUE(held.ok() && held->held);
   // The held name stays its publisher's.

@@ -56,12 +56,12 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
                            NewSqliteModerationStore(config.data_dir + "/bulwark.sqlite3"));
   const ScanningConfig& scanning = config.scanning;
   if (!scanning.indicators.empty()) {
-    app->scanner_ = std::make_unique<IndicatorScanner>(scanning.indicators);
+    app->scanner_ = std::make_shared<IndicatorScanner>(scanning.indicators);
   }
   if (scanning.enabled) {
     app->scan_gate_ = std::make_unique<ScanGate>(
         *app->store_, *app->moderation_store_, *app->blobs_, RealClock(), *app->packages_,
-        app->scanner_.get(), scanning.gate, config.registry.tarball);
+        app->scanner_, scanning.gate, config.registry.tarball);
     app->packages_->SetPublishGate(app->scan_gate_.get());
   }
   app->moderation_ = std::make_unique<ModerationService>(

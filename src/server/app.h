@@ -68,7 +68,7 @@ class App {
   std::unique_ptr<ModerationStore> moderation_store_;
   // The publish scanner (docs/moderation.md): the admin's indicators until the scan engine
   // (security/scan/) is wired here; null without either.
-  std::unique_ptr<PublishScanner> scanner_;
+  std::shared_ptr<PublishScanner> scanner_;
   std::unique_ptr<ScanGate> scan_gate_;
   std::unique_ptr<PartnerKeySource> partner_keys_;
   std::unique_ptr<ModerationService> moderation_;
