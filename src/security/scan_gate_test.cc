@@ -288,6 +288,29 @@ TEST_F(GateTest, BetweenVersionFindings) {
             R"({"before":null,"after":{"young-dep2":"^1.0.0"}})");
 }
 
+TEST_F(GateTest, HighImpactPackagesHaveTheirOwnPolicy) {
+  options_.policy.high_impact_downloads = 10000;
+  options_.policy.by_class[PackageClass::kHighImpact][static_cast<int>(Verdict::kWarn)] =
+      GateAction::kHold;
+  MakeGate();
+  ASSERT_TRUE(store_->SetPopularity({{"popular", 50000}, {"quiet", 10}}).ok());
+  ASSERT_TRUE(Publish(alice_, "popular", "1.0.0").ok());
+  ASSERT_TRUE(Publish(alice_, "quiet", "1.0.0").ok());
+  scan::ScanReport r;
+  r.verdict = Verdict::kWarn;
+  r.findings.push_back(TestFinding("child-process", Verdict::kWarn, "index.js", 1));
+  scanner_->SetReport(r);
+  auto quiet = Publish(alice_, "quiet", "1.0.1");
+  ASSERT_TRUE(quiet.ok()) << quiet.status();
+  EXPECT_FALSE(quiet->held);
+  EXPECT_TRUE(StrContains(quiet->notice, "published with warnings: child-process (index.js:1)"));
+  auto popular = Publish(alice_, "popular", "1.0.1");
+  ASSERT_TRUE(popular.ok()) << popular.status();
+  EXPECT_TRUE(popular->held);
+  auto scan = moderation_store_->LatestScan("popular", "1.0.1");
+  EXPECT_TRUE(StrContains(scan->report_json, R"("class":"high_impact")"));
+}
+
 TEST_F(GateTest, RemovingAHeldNewPackageKeepsItUnservedAndDraftsAnAdvisory) {
   scan::ScanReport r;
   r.verdict = Verdict::kHold;
