@@ -302,16 +302,23 @@ absl::StatusOr<json::object> ScanGate::BetweenVersions(const PublishCandidate& c
       prev_manifest = std::move(m->get_object());
       h.prev_manifest = &*prev_manifest;
     }
+    std::string prev_bytes;
     if (auto bytes = blobs_.Get(prev->blob_key); bytes.ok()) {
       if (auto contents = ReadTarball(*bytes, limits_); contents.ok()) {
         prev_contents = std::move(*contents);
         h.prev_contents = &*prev_contents;
+        prev_bytes = std::move(*bytes);
       }
     }
     if (auto scan = moderation_.LatestScan(c.name, prev->version); scan.ok()) {
       if (auto r = ParseJson(scan->report_json); r.ok() && r->is_object()) {
         h.prev_capabilities = ReportFromJson(r->get_object()).capabilities;
       }
+    } else if (scanner_ && h.prev_contents && h.prev_manifest) {
+      // Published before the gate existed (or its scan was lost): scan it now for the baseline.
+      PublishCandidate old{c.who,        c.name,           prev->version, *h.prev_manifest,
+                           prev_bytes,   *h.prev_contents, false,         c.restricted};
+      if (auto r = RunScanner(old); r.ok()) h.prev_capabilities = r->capabilities;
     }
     std::vector<const VersionRecord*> live;
     for (const auto& [ver, v] : pkg->versions) {

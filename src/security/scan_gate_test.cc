@@ -311,6 +311,20 @@ TEST_F(GateTest, HighImpactPackagesHaveTheirOwnPolicy) {
   EXPECT_TRUE(StrContains(scan->report_json, R"("class":"high_impact")"));
 }
 
+TEST_F(GateTest, VersionsFromBeforeTheGateAreScannedForTheBaseline) {
+  packages_->SetPublishGate(nullptr);
+  ASSERT_TRUE(Publish(alice_, "old", "1.0.0").ok());
+  packages_->SetPublishGate(gate_.get());
+  scan::ScanReport before, after;
+  before.capabilities = {"filesystem"};
+  after.capabilities = {"filesystem", "shell"};
+  scanner_->SetReportFor("1.0.0", before);
+  scanner_->SetReportFor("1.0.1", after);
+  ASSERT_TRUE(Publish(alice_, "old", "1.0.1").ok());
+  EXPECT_EQ(scanner_->calls(), 2);
+  EXPECT_EQ(RulesOfLastScan("old", "1.0.1"), std::vector<std::string>{"diff-new-capability"});
+}
+
 TEST_F(GateTest, RemovingAHeldNewPackageKeepsItUnservedAndDraftsAnAdvisory) {
   scan::ScanReport r;
   r.verdict = Verdict::kHold;

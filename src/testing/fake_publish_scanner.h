@@ -4,6 +4,8 @@
 // library need not link packaging.
 
 #include <atomic>
+#include <map>
+#include <string>
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
@@ -17,6 +19,11 @@ class FakePublishScanner final : public PublishScanner {
     absl::MutexLock l(&mu_);
     result_ = std::move(report);
   }
+  // A report for one version only (others get SetReport's).
+  void SetReportFor(std::string version, scan::ScanReport report) {
+    absl::MutexLock l(&mu_);
+    by_version_[std::move(version)] = std::move(report);
+  }
   void SetError(absl::Status error) {
     absl::MutexLock l(&mu_);
     result_ = std::move(error);
@@ -27,13 +34,14 @@ class FakePublishScanner final : public PublishScanner {
   }
   int calls() const { return calls_.load(); }
 
-  absl::StatusOr<scan::ScanReport> Scan(const PublishCandidate&) override {
+  absl::StatusOr<scan::ScanReport> Scan(const PublishCandidate& c) override {
     ++calls_;
     absl::StatusOr<scan::ScanReport> result;
     absl::Duration delay;
     {
       absl::MutexLock l(&mu_);
-      result = result_;
+      auto it = by_version_.find(std::string(c.version));
+      result = it != by_version_.end() ? absl::StatusOr<scan::ScanReport>(it->second) : result_;
       delay = delay_;
     }
     if (delay > absl::ZeroDuration()) std::this_thread::sleep_for(absl::ToChronoNanoseconds(delay));
@@ -43,6 +51,7 @@ class FakePublishScanner final : public PublishScanner {
  private:
   absl::Mutex mu_;
   absl::StatusOr<scan::ScanReport> result_ ABSL_GUARDED_BY(mu_) = scan::ScanReport{};
+  std::map<std::string, scan::ScanReport> by_version_ ABSL_GUARDED_BY(mu_);
   absl::Duration delay_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
   std::atomic<int> calls_{0};
 };
