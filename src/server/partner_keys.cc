@@ -12,6 +12,7 @@
 #include <boost/url/parse.hpp>
 
 #include "absl/synchronization/mutex.h"
+#include "base/log.h"
 #include "base/strings.h"
 
 namespace bulwark {
@@ -101,10 +102,17 @@ class CachedKeySource final : public PartnerKeySource {
     }
     fetched_ = now;
     if (!text.ok()) {
+      LogWarning("%s", text.status().ToString());
       if (loaded_) return keys_;  // Keep serving the keys we have.
       return text.status();
     }
-    BULWARK_ASSIGN_OR_RETURN(keys_, ParsePartnerKeys(*text));
+    auto parsed = ParsePartnerKeys(*text);
+    if (!parsed.ok()) {
+      LogWarning("%s", parsed.status().ToString());
+      if (loaded_) return keys_;  // A broken update does not drop the keys we trust.
+      return parsed.status();
+    }
+    keys_ = std::move(*parsed);
     loaded_ = true;
     return keys_;
   }
