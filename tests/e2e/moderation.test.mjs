@@ -10,7 +10,7 @@ import { generateKeyPairSync, createSign } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { Registry, Client, makePackage, out, tempDir } from './harness.mjs';
+import { Registry, Client, makePackage, out, tempDir, pnpmBin } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('../node_modules/playwright-core');
@@ -149,6 +149,14 @@ test('warn publishes with an npm notice; hold stores but never serves; approve p
   r = reg.cli(['moderation', 'approve', String(held.id)]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /already approved/);
+});
+
+test('pnpm publish (which runs npm) shows the same notice', () => {
+  const dir = makePackage(join(work, `p${++dirs}`), { name: 'pnpm-lib', version: '1.0.0' },
+    { 'index.js': 'const pool = "stratum+tcp://pool.example:3333";\n' });
+  const r = aliceCli.run(pnpmBin, ['publish', '--no-git-checks'], { cwd: dir });
+  assert.equal(r.status, 0, out(r));
+  assert.match(r.stdout + r.stderr, /npm notice pnpm-lib@1\.0\.0 was published with warnings: indicator-miner \(index\.js:1\)/, out(r));
 });
 
 test('reject refuses the publish with a clear error naming file and line', async () => {
@@ -371,8 +379,8 @@ test('moderation counters: endpoint and CLI', async () => {
   assert.equal(res.status, 200);
   const s = res.body;
   console.log('moderation stats:', JSON.stringify(s));
-  assert.ok(s.versions_scanned >= 15, JSON.stringify(s));
-  assert.equal(s.versions_warned, 2);  // the miner; the leaked token
+  assert.equal(s.versions_scanned, 17, JSON.stringify(s));
+  assert.equal(s.versions_warned, 3);  // the miner (npm, pnpm); the leaked token
   assert.equal(s.versions_held, 3);    // campaign domain, hook from a new publisher, w-three
   assert.equal(s.versions_rejected, 2);  // the wiper; the publisher's own token is refused before
   assert.equal(s.versions_removed_malicious, 3);
