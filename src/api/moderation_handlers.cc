@@ -2,9 +2,9 @@
 // token-leak partner endpoint, the package page with its report form, and the moderation
 // counters. Routed by RegistryApi::ModerationRoute; the logic is security/moderation.cc's.
 
-#include "base/strings.h"
 #include "api/registry_api.h"
 #include "api/routes.h"
+#include "base/strings.h"
 #include "security/moderation.h"
 #include "web/pages.h"
 
@@ -127,8 +127,8 @@ http::Response RegistryApi::ModerationQueue(Ctx& ctx, const std::vector<std::str
     return NoStore(JsonResponse(200, json::object{{"ok", true}}));
   }
   if (segs[1] == "remove") {
-    auto removed = moderation_->Remove(*id, who->user,
-                                       GetBool(body, "whole_package").value_or(false), note);
+    auto removed =
+        moderation_->Remove(*id, who->user, GetBool(body, "whole_package").value_or(false), note);
     if (!removed.ok()) return ErrorResponse(removed.status());
     json::array versions;
     for (const auto& v : removed->versions) versions.emplace_back(v);
@@ -141,9 +141,9 @@ http::Response RegistryApi::ModerationQueue(Ctx& ctx, const std::vector<std::str
 }
 
 http::Response RegistryApi::TokenLeaks(Ctx& ctx) {
-  auto answer = moderation_->HandleTokenLeaks(ctx.req.body,
-                                              ctx.req.Header("github-public-key-identifier"),
-                                              ctx.req.Header("github-public-key-signature"));
+  auto answer =
+      moderation_->HandleTokenLeaks(ctx.req.body, ctx.req.Header("github-public-key-identifier"),
+                                    ctx.req.Header("github-public-key-signature"));
   if (!answer.ok()) return ErrorResponse(answer.status());
   return NoStore(JsonResponse(200, *answer));
 }
@@ -160,8 +160,8 @@ http::Response RegistryApi::PackagePage(Ctx& ctx, const std::string& name) {
   auto p = packages_.Read(name, ctx.who());
   if (!p.ok()) {
     if (absl::IsNotFound(p.status())) {
-      return Page(404, web::PackagePage({name, "", "", {}}, "", "",
-                                        "No such package on this registry."));
+      return Page(
+          404, web::PackagePage({name, "", "", {}}, "", "", "No such package on this registry."));
     }
     return ErrorResponse(p.status());
   }
@@ -187,13 +187,12 @@ http::Response RegistryApi::PackagePage(Ctx& ctx, const std::string& name) {
   auto id = moderation_ ? moderation_->Report(r)
                         : absl::StatusOr<int64_t>(absl::UnavailableError("reports are off"));
   if (id.ok()) {
-    return Page(201, web::PackagePage(view, action,
-                                      StrCat("Thank you: report #", *id,
-                                             " is in the moderators' queue."),
-                                      ""));
+    return Page(201, web::PackagePage(
+                         view, action,
+                         StrCat("Thank you: report #", *id, " is in the moderators' queue."), ""));
   }
-  http::Response r2 = Page(ErrorResponse(id.status()).status, web::PackagePage(view, action, "",
-                                                    std::string(id.status().message())));
+  http::Response r2 = Page(ErrorResponse(id.status()).status,
+                           web::PackagePage(view, action, "", std::string(id.status().message())));
   if (auto wait = ThrottleRetryAfter(id.status())) r2.Set("retry-after", StrCat(*wait));
   return r2;
 }

@@ -34,11 +34,11 @@ void PrintFindings(const json::object& report) {
     const json::object& f = v.get_object();
     std::string where(GetString(f, "file").value_or(""));
     if (auto line = GetInt(f, "line"); line && *line > 0) where += StrCat(":", *line);
-    std::printf("  [%s -> %s] %s%s%s: %s\n", std::string(GetString(f, "severity").value_or("")).c_str(),
+    std::printf("  [%s -> %s] %s%s%s: %s\n",
+                std::string(GetString(f, "severity").value_or("")).c_str(),
                 std::string(GetString(f, "suggests").value_or("")).c_str(),
-                std::string(GetString(f, "rule").value_or("")).c_str(),
-                where.empty() ? "" : " at ", where.c_str(),
-                std::string(GetString(f, "explanation").value_or("")).c_str());
+                std::string(GetString(f, "rule").value_or("")).c_str(), where.empty() ? "" : " at ",
+                where.c_str(), std::string(GetString(f, "explanation").value_or("")).c_str());
     if (auto e = GetString(f, "evidence"); e && !e->empty()) {
       std::printf("      evidence: %s\n", std::string(*e).c_str());
     }
@@ -53,7 +53,10 @@ void PrintDiff(const json::object& diff) {
     if (!files) continue;
     for (const auto& f : *files) {
       if (f.is_string()) {
-        std::printf("  %s %s\n", kind == "added" ? "+" : kind == "removed" ? "-" : "~",
+        std::printf("  %s %s\n",
+                    kind == "added"     ? "+"
+                    : kind == "removed" ? "-"
+                                        : "~",
                     std::string(f.get_string()).c_str());
       }
     }

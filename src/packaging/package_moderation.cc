@@ -41,7 +41,8 @@ absl::StatusOr<PackageService::Withdrawn> PackageService::WithdrawVersions(
     if (!p.dist_tags.count("latest")) {
       if (auto best = HighestLiveVersion(p, false)) p.dist_tags["latest"] = *best;
     }
-    if (p.dist_tags.empty()) p.unpublished = now;  // Nothing live is left: the package reads as absent.
+    if (p.dist_tags.empty())
+      p.unpublished = now;  // Nothing live is left: the package reads as absent.
     return absl::OkStatus();
   }));
   return out;

@@ -175,7 +175,8 @@ absl::StatusOr<PublishResult> PackageService::Publish(const Identity& who, std::
   // cannot open a moderation case on someone else's package (Mutate checks again, for races).
   BULWARK_ASSIGN_OR_RETURN(int64_t rev, store_.GetPackageRev(name));
   bool new_package = rev == 0;
-  bool will_be_restricted = restricted.value_or(name[0] == '@' && options_.scoped_default_restricted);
+  bool will_be_restricted =
+      restricted.value_or(name[0] == '@' && options_.scoped_default_restricted);
   if (!new_package) {
     BULWARK_ASSIGN_OR_RETURN(PackageRecord existing, store_.GetPackage(name));
     BULWARK_RETURN_IF_ERROR(CheckWrite(existing, who, PackageAction::kPublish));

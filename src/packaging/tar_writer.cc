@@ -24,9 +24,9 @@ absl::StatusOr<std::string> WritePackageTarball(
                                                                    archive_write_free);
   if (!a) return absl::InternalError("libarchive: out of memory");
   auto fail = [&](std::string_view what) {
-    return absl::InternalError(StrCat("libarchive: ", what, ": ",
-                                      archive_error_string(a.get()) ? archive_error_string(a.get())
-                                                                    : "unknown error"));
+    return absl::InternalError(
+        StrCat("libarchive: ", what, ": ",
+               archive_error_string(a.get()) ? archive_error_string(a.get()) : "unknown error"));
   };
   if (archive_write_set_format_ustar(a.get()) != ARCHIVE_OK ||
       archive_write_add_filter_gzip(a.get()) != ARCHIVE_OK ||
@@ -44,9 +44,8 @@ absl::StatusOr<std::string> WritePackageTarball(
     archive_entry_set_perm(e.get(), 0644);
     archive_entry_set_mtime(e.get(), 499162500, 0);  // npm pack's fixed 1985-10-26 date.
     if (archive_write_header(a.get(), e.get()) != ARCHIVE_OK) return fail("header");
-    if (!content.empty() &&
-        archive_write_data(a.get(), content.data(), content.size()) !=
-            static_cast<la_ssize_t>(content.size())) {
+    if (!content.empty() && archive_write_data(a.get(), content.data(), content.size()) !=
+                                static_cast<la_ssize_t>(content.size())) {
       return fail("data");
     }
   }

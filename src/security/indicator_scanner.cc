@@ -21,8 +21,8 @@ absl::StatusOr<scan::ScanReport> IndicatorScanner::Scan(const PublishCandidate& 
       if (pos == std::string::npos) continue;
       scan::Finding finding;
       finding.rule_id = StrCat("indicator-", ind.id);
-      finding.severity = ind.verdict >= scan::Verdict::kHold ? scan::Severity::kCritical
-                                                             : scan::Severity::kMedium;
+      finding.severity =
+          ind.verdict >= scan::Verdict::kHold ? scan::Severity::kCritical : scan::Severity::kMedium;
       finding.suggests = ind.verdict;
       finding.file = f.path;
       finding.line = static_cast<uint32_t>(

@@ -123,9 +123,9 @@ absl::Status ModerationService::PublishPlaceholder(std::string_view name) {
                    {"description", "security holding package"},
                    {"repository", "npm/security-holder"}};
   std::string package_json = ToJson(pkg);
-  BULWARK_ASSIGN_OR_RETURN(std::string tarball,
-                           WritePackageTarball({{"package.json", package_json},
-                                                {"README.md", kPlaceholderReadme}}));
+  BULWARK_ASSIGN_OR_RETURN(
+      std::string tarball,
+      WritePackageTarball({{"package.json", package_json}, {"README.md", kPlaceholderReadme}}));
   json::object stored = pkg;
   stored["_id"] = StrCat(name, "@", kPlaceholderVersion);
   stored["_hasShrinkwrap"] = false;
@@ -176,8 +176,7 @@ absl::Status ModerationService::DraftAdvisoryInto(RemoveResult& result, const Mo
 }
 
 absl::StatusOr<RemoveResult> ModerationService::Remove(int64_t id, std::string_view by,
-                                                       bool whole_package,
-                                                       std::string_view note) {
+                                                       bool whole_package, std::string_view note) {
   BULWARK_ASSIGN_OR_RETURN(ModerationCase c, moderation_.GetCase(id));
   if (c.state != "open") {
     return absl::FailedPreconditionError(StrCat("moderation case ", id, " is already ", c.state));
@@ -325,8 +324,7 @@ absl::StatusOr<json::array> ModerationService::HandleTokenLeaks(std::string_view
         return rec.status();
       }
     }
-    answer.emplace_back(
-        json::object{{"token_raw", token}, {"token_type", type}, {"label", label}});
+    answer.emplace_back(json::object{{"token_raw", token}, {"token_type", type}, {"label", label}});
   }
   return answer;
 }

@@ -22,7 +22,8 @@ absl::StatusOr<std::vector<PartnerKey>> ParsePartnerKeys(std::string_view json_t
   if (!list) return absl::InvalidArgumentError("partner keys: no \"public_keys\" array");
   std::vector<PartnerKey> keys;
   for (const auto& v : *list) {
-    if (!v.is_object()) return absl::InvalidArgumentError("partner keys: an entry is not an object");
+    if (!v.is_object())
+      return absl::InvalidArgumentError("partner keys: an entry is not an object");
     auto id = GetString(v.get_object(), "key_identifier");
     auto pem = GetString(v.get_object(), "key");
     if (!id || !pem || id->empty() || pem->empty()) {
@@ -58,9 +59,9 @@ absl::Status VerifyPartnerSignature(const std::vector<PartnerKey>& keys, std::st
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, pkey.get()) != 1) {
     return absl::InternalError("cannot initialise signature verification");
   }
-  int ok = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig->data()),
-                            sig->size(), reinterpret_cast<const unsigned char*>(body.data()),
-                            body.size());
+  int ok =
+      EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig->data()), sig->size(),
+                       reinterpret_cast<const unsigned char*>(body.data()), body.size());
   if (ok != 1) {
     ERR_clear_error();  // A bad DER signature leaves errors queued for the next caller.
     return absl::UnauthenticatedError("the signature does not match the body");

@@ -191,9 +191,8 @@ absl::StatusOr<HeldPublish> HeldFromJson(std::string_view text) {
 }
 
 ScanGate::ScanGate(MetadataStore& store, ModerationStore& moderation, BlobStore& blobs,
-                   Clock& clock, PackageService& packages,
-                   std::shared_ptr<PublishScanner> scanner, GateOptions options,
-                   TarballLimits limits)
+                   Clock& clock, PackageService& packages, std::shared_ptr<PublishScanner> scanner,
+                   GateOptions options, TarballLimits limits)
     : store_(store),
       moderation_(moderation),
       blobs_(blobs),
@@ -228,8 +227,8 @@ absl::StatusOr<scan::ScanReport> ScanGate::RunScanner(const PublishCandidate& c)
   }).detach();
   auto budget = absl::ToChronoMilliseconds(options_.policy.timeout);
   if (future.wait_for(budget) != std::future_status::ready) {
-    return absl::DeadlineExceededError(StrCat("the scan took longer than ",
-                                              absl::FormatDuration(options_.policy.timeout)));
+    return absl::DeadlineExceededError(
+        StrCat("the scan took longer than ", absl::FormatDuration(options_.policy.timeout)));
   }
   return future.get();
 }
@@ -244,27 +243,27 @@ absl::Status ScanGate::CheckTokens(const PublishCandidate& c, scan::ScanReport& 
     BULWARK_RETURN_IF_ERROR(token.status());
     if (token->user == c.who.user) {
       // Nothing is stored, so the token did not leak; the publisher fixes the package.
-      BULWARK_RETURN_IF_ERROR(moderation_.RecordNotice(UserNotice{
-          0, c.who.user, "publish-refused-own-token",
-          StrCat("publish of ", c.name, "@", c.version, " refused: ", hit.file, ":", hit.line,
-                 " contains your token ", Redacted(hit.token)),
-          clock_.Now()}));
-      return absl::PermissionDeniedError(StrCat(
-          "refusing to publish ", c.name, "@", c.version, ": ", hit.file, " line ", hit.line,
-          " contains your own access token (", Redacted(hit.token),
-          "). Remove it (and any .npmrc) from the package, e.g. with a \"files\" list or "
-          ".npmignore, and publish again. Nothing was published."));
+      BULWARK_RETURN_IF_ERROR(moderation_.RecordNotice(
+          UserNotice{0, c.who.user, "publish-refused-own-token",
+                     StrCat("publish of ", c.name, "@", c.version, " refused: ", hit.file, ":",
+                            hit.line, " contains your token ", Redacted(hit.token)),
+                     clock_.Now()}));
+      return absl::PermissionDeniedError(
+          StrCat("refusing to publish ", c.name, "@", c.version, ": ", hit.file, " line ", hit.line,
+                 " contains your own access token (", Redacted(hit.token),
+                 "). Remove it (and any .npmrc) from the package, e.g. with a \"files\" list or "
+                 ".npmignore, and publish again. Nothing was published."));
     }
     // Someone else's token: revoke it before the version can be installed, and tell them.
     BULWARK_RETURN_IF_ERROR(store_.DeleteToken(key));
     LogWarning("revoked a token of %s found in %s@%s (%s:%d)", token->user, std::string(c.name),
                std::string(c.version), hit.file, hit.line);
-    BULWARK_RETURN_IF_ERROR(moderation_.RecordNotice(UserNotice{
-        0, token->user, "token-leak-tarball",
-        StrCat("your token ", Redacted(hit.token), " was found in ", c.name, "@", c.version,
-               " (", hit.file, ":", hit.line, ", published by ", c.who.user,
-               ") and has been revoked; create a new one with npm token create"),
-        clock_.Now()}));
+    BULWARK_RETURN_IF_ERROR(moderation_.RecordNotice(
+        UserNotice{0, token->user, "token-leak-tarball",
+                   StrCat("your token ", Redacted(hit.token), " was found in ", c.name, "@",
+                          c.version, " (", hit.file, ":", hit.line, ", published by ", c.who.user,
+                          ") and has been revoked; create a new one with npm token create"),
+                   clock_.Now()}));
     Finding f;
     f.rule_id = "secret-bulwark-token";
     f.severity = Severity::kHigh;
@@ -316,8 +315,8 @@ absl::StatusOr<json::object> ScanGate::BetweenVersions(const PublishCandidate& c
       }
     } else if (scanner_ && h.prev_contents && h.prev_manifest) {
       // Published before the gate existed (or its scan was lost): scan it now for the baseline.
-      PublishCandidate old{c.who,        c.name,           prev->version, *h.prev_manifest,
-                           prev_bytes,   *h.prev_contents, false,         c.restricted};
+      PublishCandidate old{c.who,      c.name,           prev->version, *h.prev_manifest,
+                           prev_bytes, *h.prev_contents, false,         c.restricted};
       if (auto r = RunScanner(old); r.ok()) h.prev_capabilities = r->capabilities;
     }
     std::vector<const VersionRecord*> live;
@@ -325,7 +324,8 @@ absl::StatusOr<json::object> ScanGate::BetweenVersions(const PublishCandidate& c
       if (std::string who = PublisherOf(v); !who.empty()) h.previous_publishers.insert(who);
       if (!v.unpublished) live.push_back(&v);
     }
-    std::sort(live.begin(), live.end(), [](auto* a, auto* b) { return a->published > b->published; });
+    std::sort(live.begin(), live.end(),
+              [](auto* a, auto* b) { return a->published > b->published; });
     for (size_t i = 0; i < live.size() && i < kMaxHistoryScans; ++i) {
       auto scan = moderation_.LatestScan(c.name, live[i]->version);
       if (scan.ok() && scan->publisher_2fa) h.earlier_had_2fa = true;
@@ -347,20 +347,21 @@ absl::Status ScanGate::CheckWorm(const PublishCandidate& c, scan::ScanReport& re
   absl::Time now = clock_.Now();
   BULWARK_RETURN_IF_ERROR(moderation_.RecordPublish(PublishLogEntry{
       c.who.token_key, c.who.user, std::string(c.name), std::string(c.version), now}));
-  BULWARK_ASSIGN_OR_RETURN(std::vector<PublishLogEntry> recent,
-                           moderation_.PublishesByToken(c.who.token_key, now - options_.worm.window));
+  BULWARK_ASSIGN_OR_RETURN(
+      std::vector<PublishLogEntry> recent,
+      moderation_.PublishesByToken(c.who.token_key, now - options_.worm.window));
   std::set<std::string> packages;
   for (const auto& e : recent) packages.insert(e.package);
   if (static_cast<int>(packages.size()) < options_.worm.packages) return absl::OkStatus();
 
   // The worm pattern (Shai-Hulud, 2025): a stolen token republishing everything it can.
   BULWARK_RETURN_IF_ERROR(store_.DeleteToken(c.who.token_key));
-  BULWARK_RETURN_IF_ERROR(moderation_.RecordNotice(UserNotice{
-      0, c.who.user, "token-suspended-worm",
-      StrCat("a token of yours published new versions of ", packages.size(),
-             " packages within ", absl::FormatDuration(options_.worm.window),
-             "; it was revoked and those versions held for review"),
-      now}));
+  BULWARK_RETURN_IF_ERROR(moderation_.RecordNotice(
+      UserNotice{0, c.who.user, "token-suspended-worm",
+                 StrCat("a token of yours published new versions of ", packages.size(),
+                        " packages within ", absl::FormatDuration(options_.worm.window),
+                        "; it was revoked and those versions held for review"),
+                 now}));
   LogWarning("worm pattern: token of %s published %d packages in %s; revoked, versions held",
              c.who.user, static_cast<int>(packages.size()),
              absl::FormatDuration(options_.worm.window));
@@ -386,8 +387,9 @@ absl::Status ScanGate::CheckWorm(const PublishCandidate& c, scan::ScanReport& re
   f.severity = Severity::kCritical;
   f.suggests = Verdict::kHold;
   f.evidence = StrCat(packages.size(), " packages in ", absl::FormatDuration(options_.worm.window));
-  f.explanation = "One token published new versions of many packages within minutes (the "
-                  "self-propagating worm pattern); the token was revoked.";
+  f.explanation =
+      "One token published new versions of many packages within minutes (the "
+      "self-propagating worm pattern); the token was revoked.";
   report.findings.push_back(std::move(f));
   return absl::OkStatus();
 }
@@ -418,8 +420,8 @@ absl::StatusOr<GateDecision> ScanGate::Check(const PublishCandidate& c) {
   for (const auto& mc : open) {
     if (mc.kind != "hold") continue;
     if (mc.version == c.version) {
-      return absl::AlreadyExistsError(StrCat(c.name, "@", c.version,
-                                             " is already held for review (case ", mc.id, ")"));
+      return absl::AlreadyExistsError(
+          StrCat(c.name, "@", c.version, " is already held for review (case ", mc.id, ")"));
     }
     if (c.new_package && mc.reporter != c.who.user) {
       return absl::PermissionDeniedError(
@@ -470,8 +472,10 @@ absl::StatusOr<GateDecision> ScanGate::Check(const PublishCandidate& c) {
   GateDecision d;
   d.action = Decide(options_.policy, cls, report);
   if (scan_failed) {
-    if (!options_.policy.fail_open) d.action = GateAction::kReject;
-    else d.action = std::max(d.action, GateAction::kWarn);
+    if (!options_.policy.fail_open)
+      d.action = GateAction::kReject;
+    else
+      d.action = std::max(d.action, GateAction::kWarn);
   }
 
   rec.verdict = scan_failed ? "error" : std::string(scan::VerdictName(report.verdict));
@@ -486,25 +490,28 @@ absl::StatusOr<GateDecision> ScanGate::Check(const PublishCandidate& c) {
 
   std::string id = StrCat(c.name, "@", c.version);
   if (scan_failed && !options_.policy.fail_open) {
-    return absl::UnavailableError(StrCat(
-        id, " could not be scanned (", scan_error, ") and this registry publishes nothing "
-        "unscanned; try again later"));
+    return absl::UnavailableError(StrCat(id, " could not be scanned (", scan_error,
+                                         ") and this registry publishes nothing "
+                                         "unscanned; try again later"));
   }
   switch (d.action) {
     case GateAction::kPublish:
       break;
     case GateAction::kWarn:
-      d.message = scan_failed ? StrCat(id, " was published without a scan (", scan_error, ")")
-                              : StrCat(id, " was published with warnings: ",
-                                       Reasons(report, Verdict::kWarn));
+      d.message =
+          scan_failed
+              ? StrCat(id, " was published without a scan (", scan_error, ")")
+              : StrCat(id, " was published with warnings: ", Reasons(report, Verdict::kWarn));
       break;
     case GateAction::kHold:
-      d.message = StrCat(id, " is held for review by the registry's moderators and cannot be "
-                         "installed until approved. ", Reasons(report, Verdict::kWarn));
+      d.message = StrCat(id,
+                         " is held for review by the registry's moderators and cannot be "
+                         "installed until approved. ",
+                         Reasons(report, Verdict::kWarn));
       break;
     case GateAction::kReject:
-      d.message = StrCat(id, " was rejected by this registry's publish policy: ",
-                         Reasons(report, Verdict::kWarn));
+      d.message = StrCat(
+          id, " was rejected by this registry's publish policy: ", Reasons(report, Verdict::kWarn));
       break;
   }
   return d;

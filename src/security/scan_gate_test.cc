@@ -37,16 +37,16 @@ json::object PublishBody(const std::string& name, const std::string& version,
   files.insert(files.begin(), {"package.json", pj});
   std::string tgz = *WritePackageTarball(files);
   json::object manifest = ParseJson(pj)->get_object();
-  manifest["dist"] = json::object{{"integrity", Sha512Integrity(tgz)},
-                                  {"shasum", HexEncode(Sha1(tgz))}};
+  manifest["dist"] =
+      json::object{{"integrity", Sha512Integrity(tgz)}, {"shasum", HexEncode(Sha1(tgz))}};
   return json::object{
       {"_id", name},
       {"name", name},
       {"dist-tags", json::object{{"latest", version}}},
       {"versions", json::object{{version, manifest}}},
-      {"_attachments", json::object{{StrCat(name, "-", version, ".tgz"),
-                                     json::object{{"data", Base64Encode(tgz)},
-                                                  {"length", tgz.size()}}}}}};
+      {"_attachments",
+       json::object{{StrCat(name, "-", version, ".tgz"),
+                     json::object{{"data", Base64Encode(tgz)}, {"length", tgz.size()}}}}}};
 }
 
 class GateTest : public ::testing::Test {
@@ -63,8 +63,8 @@ class GateTest : public ::testing::Test {
       r.email = StrCat(u, "@example.com");
       ASSERT_TRUE(store_->CreateUser(r).ok());
     }
-    packages_ = std::make_unique<PackageService>(*store_, *blobs_, clock_, policy_,
-                                                 RegistryOptions{});
+    packages_ =
+        std::make_unique<PackageService>(*store_, *blobs_, clock_, policy_, RegistryOptions{});
     moderation_ = std::make_unique<ModerationService>(*store_, *moderation_store_, *advisories_,
                                                       *packages_, clock_);
     MakeGate();
@@ -202,7 +202,8 @@ TEST_F(GateTest, EngineFailureFailsClosedOrOpenAsConfigured) {
   scanner_->SetError(absl::InternalError("engine crashed"));
   auto closed = Publish(alice_, "p", "1.0.0");
   ASSERT_TRUE(absl::IsUnavailable(closed.status())) << closed.status();
-  EXPECT_TRUE(StrContains(std::string(closed.status().message()), "could not be scanned (engine crashed)"));
+  EXPECT_TRUE(
+      StrContains(std::string(closed.status().message()), "could not be scanned (engine crashed)"));
   EXPECT_TRUE(absl::IsNotFound(store_->GetPackage("p").status()));
   EXPECT_EQ(moderation_store_->Count()->scan_errors, 1);
 
@@ -238,9 +239,11 @@ TEST_F(GateTest, LeakedTokensAreRevokedOrRefuseThePublish) {
     t.user = user;
     ASSERT_TRUE(store_->CreateToken(t).ok());
   }
-  auto own = Publish(alice_, "a", "1.0.0", "", {{"lib/conf.js", StrCat("\n\nx='", alice_secret, "'")}});
+  auto own =
+      Publish(alice_, "a", "1.0.0", "", {{"lib/conf.js", StrCat("\n\nx='", alice_secret, "'")}});
   ASSERT_TRUE(absl::IsPermissionDenied(own.status())) << own.status();
-  EXPECT_TRUE(StrContains(std::string(own.status().message()), "lib/conf.js line 3 contains your own access token"));
+  EXPECT_TRUE(StrContains(std::string(own.status().message()),
+                          "lib/conf.js line 3 contains your own access token"));
   EXPECT_FALSE(StrContains(std::string(own.status().message()), alice_secret));
   EXPECT_TRUE(store_->GetToken(TokenKey(alice_secret)).ok());  // Nothing leaked: kept.
 
@@ -397,16 +400,15 @@ struct TestKey {
 TEST(PartnerSignatureTest, VerifiesGithubStyleSignatures) {
   TestKey k, other;
   std::string doc = ToJson(json::object{
-      {"public_keys", json::array{json::object{{"key_identifier", "k1"}, {"key", k.Pem()},
-                                               {"is_current", true}}}}});
+      {"public_keys", json::array{json::object{
+                          {"key_identifier", "k1"}, {"key", k.Pem()}, {"is_current", true}}}}});
   auto keys = ParsePartnerKeys(doc);
   ASSERT_TRUE(keys.ok()) << keys.status();
   std::string body = R"([{"token":"bwk_x","type":"t","url":"u","source":"content"}])";
   EXPECT_TRUE(VerifyPartnerSignature(*keys, "k1", k.Sign(body), body).ok());
-  EXPECT_TRUE(absl::IsUnauthenticated(
-      VerifyPartnerSignature(*keys, "k1", k.Sign(body), body + " ")));
-  EXPECT_TRUE(absl::IsUnauthenticated(
-      VerifyPartnerSignature(*keys, "k1", other.Sign(body), body)));
+  EXPECT_TRUE(
+      absl::IsUnauthenticated(VerifyPartnerSignature(*keys, "k1", k.Sign(body), body + " ")));
+  EXPECT_TRUE(absl::IsUnauthenticated(VerifyPartnerSignature(*keys, "k1", other.Sign(body), body)));
   EXPECT_TRUE(absl::IsUnauthenticated(VerifyPartnerSignature(*keys, "k1", "!!", body)));
   EXPECT_TRUE(absl::IsNotFound(VerifyPartnerSignature(*keys, "k2", k.Sign(body), body)));
   EXPECT_TRUE(absl::IsInvalidArgument(ParsePartnerKeys("[]").status()));

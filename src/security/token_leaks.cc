@@ -18,14 +18,14 @@ std::vector<TokenHit> FindRegistryTokens(std::string_view text, std::string_view
   size_t pos = 0;
   while ((pos = text.find(kTokenPrefix, pos)) != std::string_view::npos) {
     size_t end = pos + kTokenLength;
-    bool bounded = (pos == 0 || !IsWordChar(text[pos - 1])) &&
-                   end <= text.size() && (end == text.size() || !IsWordChar(text[end]));
+    bool bounded = (pos == 0 || !IsWordChar(text[pos - 1])) && end <= text.size() &&
+                   (end == text.size() || !IsWordChar(text[end]));
     if (bounded && IsWellFormedToken(text.substr(pos, kTokenLength))) {
       for (; line_start < pos; ++line_start) {
         if (text[line_start] == '\n') ++line;
       }
-      hits.push_back(TokenHit{std::string(text.substr(pos, kTokenLength)), std::string(file),
-                              line});
+      hits.push_back(
+          TokenHit{std::string(text.substr(pos, kTokenLength)), std::string(file), line});
       pos = end;
     } else {
       pos += kTokenPrefix.size();

@@ -25,8 +25,8 @@ std::string HookCommand(const json::object& manifest, std::string_view hook) {
 
 // Code a person or a runtime reads line by line; a long line in data files means nothing.
 bool IsCodeFile(std::string_view path) {
-  for (std::string_view ext : {".js", ".cjs", ".mjs", ".jsx", ".ts", ".tsx", ".json", ".sh",
-                               ".py", ".cmd", ".bat", ".ps1"}) {
+  for (std::string_view ext : {".js", ".cjs", ".mjs", ".jsx", ".ts", ".tsx", ".json", ".sh", ".py",
+                               ".cmd", ".bat", ".ps1"}) {
     if (EndsWith(path, ext)) return true;
   }
   return false;
@@ -57,9 +57,7 @@ scan::Finding Make(std::string rule, scan::Severity sev, scan::Verdict suggests,
   return f;
 }
 
-std::string DaysText(absl::Duration d) {
-  return StrCat(absl::ToInt64Hours(d) / 24, " days");
-}
+std::string DaysText(absl::Duration d) { return StrCat(absl::ToInt64Hours(d) / 24, " days"); }
 
 }  // namespace
 
@@ -117,8 +115,8 @@ json::object DiffToJson(const VersionDiff& d) {
 
 std::vector<std::string> AddedDependencies(const json::object* prev, const json::object& cur) {
   std::set<std::string> had, out;
-  constexpr std::string_view kKinds[] = {"dependencies", "optionalDependencies",
-                                         "peerDependencies", "devDependencies"};
+  constexpr std::string_view kKinds[] = {"dependencies", "optionalDependencies", "peerDependencies",
+                                         "devDependencies"};
   if (prev) {
     for (auto kind : kKinds) {
       if (const json::object* d = GetObject(*prev, kind)) {
@@ -179,9 +177,9 @@ std::vector<scan::Finding> BetweenVersionFindings(const BetweenVersionsOptions& 
       }
     }
     for (const std::string& c : new_caps) {
-      out.push_back(Make("diff-new-capability", Severity::kMedium, Verdict::kWarn, "", c,
-                         StrCat("The code gained the \"", c,
-                                "\" capability, absent from the previous version.")));
+      out.push_back(Make(
+          "diff-new-capability", Severity::kMedium, Verdict::kWarn, "", c,
+          StrCat("The code gained the \"", c, "\" capability, absent from the previous version.")));
     }
   }
   std::map<std::string, const TarballFile*> before;
@@ -210,8 +208,8 @@ std::vector<scan::Finding> BetweenVersionFindings(const BetweenVersionsOptions& 
   }
   for (const auto& [dep, created] : h.dependency_created) {
     if (h.now - created < o.young_dependency) {
-      out.push_back(Make("diff-young-dependency", Severity::kMedium, Verdict::kWarn,
-                         "package.json", dep,
+      out.push_back(Make("diff-young-dependency", Severity::kMedium, Verdict::kWarn, "package.json",
+                         dep,
                          StrCat("New dependency ", dep, " is a package created ",
                                 DaysText(h.now - created), " ago.")));
     }

@@ -1,8 +1,5 @@
 #include "server/partner_keys.h"
 
-#include <fstream>
-#include <sstream>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -10,6 +7,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
+#include <fstream>
+#include <sstream>
 
 #include "absl/synchronization/mutex.h"
 #include "base/log.h"

@@ -53,8 +53,7 @@ absl::Status ParseScanningConfig(const YAML::Node& node, const YAML::Node& moder
                                  const std::string& base_dir, ScanningConfig& out) {
   BULWARK_RETURN_IF_ERROR(OnlyKeys(node, "scanning",
                                    {"enabled", "timeout_ms", "on_error", "high_impact_downloads",
-                                    "policy", "rules", "between_versions", "worm",
-                                    "indicators"}));
+                                    "policy", "rules", "between_versions", "worm", "indicators"}));
   const std::string w = "scanning.";
   BULWARK_RETURN_IF_ERROR(Get(node, "enabled", out.enabled, w));
   PublishPolicy& policy = out.gate.policy;
@@ -98,9 +97,9 @@ absl::Status ParseScanningConfig(const YAML::Node& node, const YAML::Node& moder
   if (node && node["between_versions"]) {
     const YAML::Node b = node["between_versions"];
     const std::string bw = "scanning.between_versions.";
-    BULWARK_RETURN_IF_ERROR(OnlyKeys(b, "scanning.between_versions",
-                                     {"large_file_bytes", "long_line_bytes",
-                                      "young_dependency_days", "dormant_days"}));
+    BULWARK_RETURN_IF_ERROR(
+        OnlyKeys(b, "scanning.between_versions",
+                 {"large_file_bytes", "long_line_bytes", "young_dependency_days", "dormant_days"}));
     BetweenVersionsOptions& o = out.gate.between;
     BULWARK_RETURN_IF_ERROR(Get(b, "large_file_bytes", o.large_file_bytes, bw));
     BULWARK_RETURN_IF_ERROR(Get(b, "long_line_bytes", o.long_line_bytes, bw));
@@ -138,17 +137,20 @@ absl::Status ParseScanningConfig(const YAML::Node& node, const YAML::Node& moder
       if (ind.id.empty() || ind.text.empty()) {
         return Bad("scanning.indicators[]", "id and text are required");
       }
-      if (verdict == "warn") ind.verdict = scan::Verdict::kWarn;
-      else if (verdict == "hold") ind.verdict = scan::Verdict::kHold;
-      else if (verdict == "reject") ind.verdict = scan::Verdict::kReject;
-      else return Bad("scanning.indicators[].verdict", "must be warn, hold or reject");
+      if (verdict == "warn")
+        ind.verdict = scan::Verdict::kWarn;
+      else if (verdict == "hold")
+        ind.verdict = scan::Verdict::kHold;
+      else if (verdict == "reject")
+        ind.verdict = scan::Verdict::kReject;
+      else
+        return Bad("scanning.indicators[].verdict", "must be warn, hold or reject");
       out.indicators.push_back(std::move(ind));
     }
   }
 
   BULWARK_RETURN_IF_ERROR(OnlyKeys(moderation, "moderation",
-                                   {"reports_per_hour", "partner_keys_file",
-                                    "partner_keys_url"}));
+                                   {"reports_per_hour", "partner_keys_file", "partner_keys_url"}));
   const std::string m = "moderation.";
   BULWARK_RETURN_IF_ERROR(Get(moderation, "reports_per_hour", out.moderation.reports_per_hour, m));
   if (out.moderation.reports_per_hour < 1) {
@@ -156,7 +158,8 @@ absl::Status ParseScanningConfig(const YAML::Node& node, const YAML::Node& moder
   }
   BULWARK_RETURN_IF_ERROR(Get(moderation, "partner_keys_file", out.partner_keys_file, m));
   BULWARK_RETURN_IF_ERROR(Get(moderation, "partner_keys_url", out.partner_keys_url, m));
-  if (!out.partner_keys_file.empty() && std::filesystem::path(out.partner_keys_file).is_relative()) {
+  if (!out.partner_keys_file.empty() &&
+      std::filesystem::path(out.partner_keys_file).is_relative()) {
     out.partner_keys_file =
         (std::filesystem::path(base_dir) / out.partner_keys_file).lexically_normal().string();
   }

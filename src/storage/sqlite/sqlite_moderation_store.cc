@@ -77,7 +77,8 @@ class SqliteModerationStore final : public ModerationStore {
                                         std::string_view version) override {
     absl::MutexLock l(&mu_);
     BULWARK_ASSIGN_OR_RETURN(
-        Stmt st, db_.Prepare(StrCat("SELECT ", kScanColumns, " FROM scans WHERE package=? AND "
+        Stmt st, db_.Prepare(StrCat("SELECT ", kScanColumns,
+                                    " FROM scans WHERE package=? AND "
                                     "version=? AND action!='reject' ORDER BY id DESC LIMIT 1")));
     st.Bind(1, package).Bind(2, version);
     BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -106,8 +107,7 @@ class SqliteModerationStore final : public ModerationStore {
   absl::StatusOr<ModerationCase> GetCase(int64_t id) override {
     absl::MutexLock l(&mu_);
     BULWARK_ASSIGN_OR_RETURN(
-        Stmt st,
-        db_.Prepare(StrCat("SELECT ", kCaseColumns, " FROM moderation_cases WHERE id=?")));
+        Stmt st, db_.Prepare(StrCat("SELECT ", kCaseColumns, " FROM moderation_cases WHERE id=?")));
     st.Bind(1, id);
     BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) return absl::NotFoundError(StrCat("moderation case ", id, " not found"));
@@ -124,9 +124,10 @@ class SqliteModerationStore final : public ModerationStore {
 
   absl::StatusOr<std::vector<ModerationCase>> OpenCasesFor(std::string_view package) override {
     absl::MutexLock l(&mu_);
-    BULWARK_ASSIGN_OR_RETURN(
-        Stmt st, db_.Prepare(StrCat("SELECT ", kCaseColumns, " FROM moderation_cases WHERE "
-                                    "package=? AND state='open' ORDER BY id")));
+    BULWARK_ASSIGN_OR_RETURN(Stmt st,
+                             db_.Prepare(StrCat("SELECT ", kCaseColumns,
+                                                " FROM moderation_cases WHERE "
+                                                "package=? AND state='open' ORDER BY id")));
     st.Bind(1, package);
     return ReadCases(st);
   }
@@ -145,8 +146,7 @@ class SqliteModerationStore final : public ModerationStore {
     q.Bind(1, id);
     BULWARK_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) return absl::NotFoundError(StrCat("moderation case ", id, " not found"));
-    return absl::FailedPreconditionError(
-        StrCat("moderation case ", id, " is already ", q.Text(0)));
+    return absl::FailedPreconditionError(StrCat("moderation case ", id, " is already ", q.Text(0)));
   }
 
   absl::Status RecordRemoval(std::string_view package, std::string_view version, int64_t case_id,
@@ -162,8 +162,7 @@ class SqliteModerationStore final : public ModerationStore {
   absl::Status RecordNotice(const UserNotice& e) override {
     absl::MutexLock l(&mu_);
     BULWARK_ASSIGN_OR_RETURN(
-        Stmt st,
-        db_.Prepare("INSERT INTO user_notices(user,kind,detail,created) VALUES(?,?,?,?)"));
+        Stmt st, db_.Prepare("INSERT INTO user_notices(user,kind,detail,created) VALUES(?,?,?,?)"));
     st.Bind(1, e.user).Bind(2, e.kind).Bind(3, e.detail).Bind(4, absl::ToUnixMicros(e.created));
     return st.Run();
   }
@@ -200,7 +199,7 @@ class SqliteModerationStore final : public ModerationStore {
   }
 
   absl::StatusOr<std::vector<PublishLogEntry>> PublishesByToken(std::string_view token_key,
-                                                               absl::Time since) override {
+                                                                absl::Time since) override {
     absl::MutexLock l(&mu_);
     BULWARK_ASSIGN_OR_RETURN(
         Stmt st, db_.Prepare("SELECT token_key,user,package,version,at FROM publish_log WHERE "
@@ -231,9 +230,9 @@ class SqliteModerationStore final : public ModerationStore {
       c.rejected = st.Int(3);
       c.scan_errors = st.Int(4);
     }
-    BULWARK_ASSIGN_OR_RETURN(
-        Stmt cs, db_.Prepare("SELECT coalesce(sum(kind='report'),0), "
-                             "coalesce(sum(state='open'),0) FROM moderation_cases"));
+    BULWARK_ASSIGN_OR_RETURN(Stmt cs,
+                             db_.Prepare("SELECT coalesce(sum(kind='report'),0), "
+                                         "coalesce(sum(state='open'),0) FROM moderation_cases"));
     BULWARK_ASSIGN_OR_RETURN(row, cs.Step());
     if (row) {
       c.reports = cs.Int(0);
@@ -242,8 +241,8 @@ class SqliteModerationStore final : public ModerationStore {
     BULWARK_ASSIGN_OR_RETURN(Stmt rm, db_.Prepare("SELECT count(*) FROM moderation_removals"));
     BULWARK_ASSIGN_OR_RETURN(row, rm.Step());
     if (row) c.removed_malicious = rm.Int(0);
-    BULWARK_ASSIGN_OR_RETURN(
-        Stmt ev, db_.Prepare("SELECT kind, count(*) FROM user_notices GROUP BY kind"));
+    BULWARK_ASSIGN_OR_RETURN(Stmt ev,
+                             db_.Prepare("SELECT kind, count(*) FROM user_notices GROUP BY kind"));
     while (true) {
       BULWARK_ASSIGN_OR_RETURN(bool r, ev.Step());
       if (!r) break;
@@ -306,8 +305,7 @@ class SqliteModerationStore final : public ModerationStore {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<ModerationStore>> NewSqliteModerationStore(
-    const std::string& path) {
+absl::StatusOr<std::unique_ptr<ModerationStore>> NewSqliteModerationStore(const std::string& path) {
   BULWARK_ASSIGN_OR_RETURN(Db db, Db::Open(path));
   BULWARK_RETURN_IF_ERROR(db.Exec(kSchema));
   return std::unique_ptr<ModerationStore>(new SqliteModerationStore(std::move(db)));

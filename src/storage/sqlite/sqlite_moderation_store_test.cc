@@ -34,7 +34,8 @@ TEST_F(SqliteModerationStoreTest, CasesResolveOnceAndCount) {
   EXPECT_GT(*id2, *id);
   EXPECT_EQ(store_->OpenCasesFor("p")->size(), 2u);
   EXPECT_TRUE(store_->OpenCasesFor("q")->empty());
-  ASSERT_TRUE(store_->ResolveCase(*id, "approved", "root", "fine", absl::FromUnixSeconds(200)).ok());
+  ASSERT_TRUE(
+      store_->ResolveCase(*id, "approved", "root", "fine", absl::FromUnixSeconds(200)).ok());
   absl::Status again = store_->ResolveCase(*id, "removed", "root", "", absl::FromUnixSeconds(201));
   EXPECT_TRUE(absl::IsFailedPrecondition(again)) << again;
   EXPECT_EQ(again.message(), "moderation case 1 is already approved");
@@ -75,10 +76,13 @@ TEST_F(SqliteModerationStoreTest, CasesResolveOnceAndCount) {
 
 TEST_F(SqliteModerationStoreTest, PublishLogByTokenAndWindow) {
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(store_->RecordPublish({"k", "u", "p" + std::to_string(i), "1.0.0",
-                                       absl::FromUnixSeconds(1000 + i * 100)}).ok());
+    ASSERT_TRUE(store_
+                    ->RecordPublish({"k", "u", "p" + std::to_string(i), "1.0.0",
+                                     absl::FromUnixSeconds(1000 + i * 100)})
+                    .ok());
   }
-  ASSERT_TRUE(store_->RecordPublish({"other", "u", "x", "1.0.0", absl::FromUnixSeconds(1250)}).ok());
+  ASSERT_TRUE(
+      store_->RecordPublish({"other", "u", "x", "1.0.0", absl::FromUnixSeconds(1250)}).ok());
   auto recent = store_->PublishesByToken("k", absl::FromUnixSeconds(1100));
   ASSERT_TRUE(recent.ok());
   ASSERT_EQ(recent->size(), 2u);
