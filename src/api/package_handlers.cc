@@ -279,6 +279,9 @@ http::Response RegistryApi::PutPackage(Ctx& ctx, const std::string& name, bool w
                                                       {"success", true}});
     if (result->already_published) {
       r.Set("npm-notice", StrCat(name, "@", result->version, " was already published"));
+    } else if (!result->notice.empty()) {
+      // npm prints it as "npm notice ..." (a warning from the publish gate, or a hold).
+      r.Set("npm-notice", result->notice);
     }
     return r;
   }

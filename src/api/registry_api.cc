@@ -292,6 +292,7 @@ http::Response RegistryApi::Dispatch(Ctx& ctx) {
   if (p == "/-/npm/v1/security/advisories/bulk" && m == "POST") return AuditBulk(ctx);
   if (p == "/-/npm/v1/security/audits/quick" && m == "POST") return AuditQuick(ctx);
   if (p == "/-/npm/v1/keys" && get) return GetSigningKeys(ctx);
+  if (auto r = ModerationRoute(ctx, p)) return std::move(*r);
   return ErrorResponse(absl::NotFoundError("Not found"));
 }
 

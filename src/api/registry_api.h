@@ -21,6 +21,8 @@
 
 namespace bulwark {
 
+class ModerationService;
+
 struct ApiOptions {
   // Base URL for tarball, login and pagination URLs, without trailing slash. Empty: built from
   // the request's Host header (validated), so tarball URLs follow the host the client used.
@@ -41,6 +43,9 @@ class RegistryApi final : public http::Application {
   // audit; without it audits find nothing.
   RegistryApi(AccountService& accounts, PackageService& packages, Clock& clock, ApiOptions options,
               DownloadCounter* downloads = nullptr, AdvisoryStore* advisories = nullptr);
+
+  // The moderation queue, reports and token-leak endpoints (not owned; null: those answer 503).
+  void SetModeration(ModerationService* moderation) { moderation_ = moderation; }
 
   uint64_t BodyLimit(const http::RequestHead& head) override;
   bool TryFast(const http::Request& request, http::Response& response) override;
@@ -139,6 +144,14 @@ class RegistryApi final : public http::Application {
   // misc_handlers.cc
   http::Response Search(Ctx& ctx);
   http::Response StarredByUser(Ctx& ctx);
+  // moderation_handlers.cc
+  std::optional<http::Response> ModerationRoute(Ctx& ctx, const std::string& decoded_path);
+  absl::StatusOr<Identity> RequireAdmin(const Ctx& ctx) const;
+  http::Response CreateReport(Ctx& ctx);
+  http::Response ModerationQueue(Ctx& ctx, const std::vector<std::string>& segs);
+  http::Response TokenLeaks(Ctx& ctx);
+  http::Response UserNotices(Ctx& ctx);
+  http::Response PackagePage(Ctx& ctx, const std::string& name);
   // audit_handlers.cc
   http::Response AuditBulk(Ctx& ctx);
   http::Response AuditQuick(Ctx& ctx);
@@ -156,6 +169,7 @@ class RegistryApi final : public http::Application {
   MfaPolicy* mfa_ = nullptr;
   StatsReport* stats_ = nullptr;
   SecurityKeys* keys_ = nullptr;
+  ModerationService* moderation_ = nullptr;
 };
 
 // JSON response helpers shared by the handler files.

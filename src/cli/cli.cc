@@ -143,6 +143,7 @@ int Main(int argc, char** argv) {
   AddPasswordsCommands(app, flags, exit_code);
   AddSecurityCommands(app, flags, exit_code);
   AddKeysCommands(app, flags, exit_code);
+  AddModerationCommands(app, flags, exit_code);
 
   CLI11_PARSE(app, argc, argv);
   if (exit_code >= 0) return exit_code;

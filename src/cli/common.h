@@ -30,5 +30,6 @@ void AddAdvisoriesCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddPasswordsCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddSecurityCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddKeysCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
+void AddModerationCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 
 }  // namespace bulwark::cli

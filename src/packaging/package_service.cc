@@ -20,6 +20,8 @@ bool IsMaintainer(const PackageRecord& p, const Identity& who) {
 
 bool Exists(const PackageRecord& p) { return p.rev > 0; }
 
+}  // namespace
+
 std::optional<std::string> HighestLiveVersion(const PackageRecord& p, bool allow_prerelease) {
   std::optional<semver::Version> best;
   std::optional<std::string> best_str;
@@ -36,8 +38,6 @@ std::optional<std::string> HighestLiveVersion(const PackageRecord& p, bool allow
   if (!best_str && !allow_prerelease) return HighestLiveVersion(p, true);
   return best_str;
 }
-
-}  // namespace
 
 
 PackageService::PackageService(MetadataStore& store, BlobStore& blobs, Clock& clock,
@@ -171,15 +171,46 @@ absl::StatusOr<PublishResult> PackageService::Publish(const Identity& who, std::
   vr.blob_key = HexEncode(Sha512(*tarball));
   vr.size = tarball->size();
 
+  // --- The publisher's right to this version, checked before any gate so a stranger's tarball
+  // cannot open a moderation case on someone else's package (Mutate checks again, for races).
+  BULWARK_ASSIGN_OR_RETURN(int64_t rev, store_.GetPackageRev(name));
+  bool new_package = rev == 0;
+  bool will_be_restricted =
+      restricted.value_or(name[0] == '@' && options_.scoped_default_restricted);
+  if (!new_package) {
+    BULWARK_ASSIGN_OR_RETURN(PackageRecord existing, store_.GetPackage(name));
+    BULWARK_RETURN_IF_ERROR(CheckWrite(existing, who, PackageAction::kPublish));
+    if (!restricted && !existing.unpublished) will_be_restricted = existing.restricted;
+    if (auto it = existing.versions.find(version); it != existing.versions.end()) {
+      if (it->second.integrity == vr.integrity && !it->second.unpublished &&
+          !existing.unpublished) {
+        return PublishResult{std::string(name), version, true};  // Identical retry (§1.6).
+      }
+      return absl::PermissionDeniedError(StrCat(
+          "You cannot publish over the previously published versions: ", version, "."));
+    }
+    new_package = existing.unpublished.has_value() &&
+                  std::all_of(existing.versions.begin(), existing.versions.end(),
+                              [](const auto& kv) { return kv.second.unpublished.has_value(); });
+  }
+
   // --- A new name passes the name gate (typosquatting, dependency confusion) before anything
   // is stored, so a refused name leaves no blob behind. A concurrent first publish of the same
   // name is gated too; whichever commits first creates the package.
-  if (name_gate_) {
-    BULWARK_ASSIGN_OR_RETURN(int64_t rev, store_.GetPackageRev(name));
-    if (rev == 0) {
-      // The plain rules first, so a user who may not publish at all hears that, not a verdict.
-      BULWARK_RETURN_IF_ERROR(CheckNewPackage(who, name));
-      BULWARK_RETURN_IF_ERROR(name_gate_->CheckNewName(who, name));
+  if (rev == 0) {
+    // The plain rules first, so a user who may not publish at all hears that, not a verdict.
+    BULWARK_RETURN_IF_ERROR(CheckNewPackage(who, name));
+    if (name_gate_) BULWARK_RETURN_IF_ERROR(name_gate_->CheckNewName(who, name));
+  }
+
+  // --- The version gate: scan, leaked tokens, diff, policy (may refuse, warn or hold).
+  GateDecision decision;
+  if (publish_gate_) {
+    PublishCandidate candidate{who,     name,         version,    stored,
+                               *tarball, doc.contents, new_package, will_be_restricted};
+    BULWARK_ASSIGN_OR_RETURN(decision, publish_gate_->Check(candidate));
+    if (decision.action == GateDecision::Action::kReject) {
+      return absl::PermissionDeniedError(decision.message);
     }
   }
 
@@ -193,39 +224,16 @@ absl::StatusOr<PublishResult> PackageService::Publish(const Identity& who, std::
   BULWARK_RETURN_IF_ERROR(blobs_.Put(vr.blob_key, *tarball));
 
   PublishResult result{std::string(name), version, false};
+  result.notice = decision.message;
+  if (decision.action == GateDecision::Action::kHold) {
+    HeldPublish held{std::string(name), who.user, vr, tags, restricted, readme, readme_filename};
+    BULWARK_RETURN_IF_ERROR(publish_gate_->Hold(decision, held));
+    result.held = true;
+    return result;
+  }
+  HeldPublish fresh{std::string(name), who.user, vr, tags, restricted, readme, readme_filename};
   absl::Status s = Mutate(name, true, [&](PackageRecord& p) -> absl::Status {
-    if (auto it = p.versions.find(version); it != p.versions.end()) {
-      // npm retries a PUT after a 5xx; the identical tarball is a success (§1.6).
-      if (it->second.integrity == vr.integrity && !it->second.unpublished &&
-          !p.unpublished) {
-        result.already_published = true;
-        return absl::CancelledError();
-      }
-      return absl::PermissionDeniedError(StrCat(
-          "You cannot publish over the previously published versions: ", version, "."));
-    }
-    if (!Exists(p)) {
-      BULWARK_RETURN_IF_ERROR(CheckNewPackage(who, name));
-      p.maintainers = {who.user};
-      p.restricted = restricted.value_or(name[0] == '@' && options_.scoped_default_restricted);
-    } else {
-      BULWARK_RETURN_IF_ERROR(CheckWrite(p, who, PackageAction::kPublish));
-      if (restricted) p.restricted = *restricted;
-    }
-    if (p.unpublished) {
-      // Re-publishing an unpublished name (by its maintainers): a fresh tag set.
-      p.unpublished.reset();
-      p.dist_tags.clear();
-    }
-    vr.published = clock_.Now();
-    p.versions[version] = vr;
-    for (const auto& [tag, v] : tags) p.dist_tags[tag] = v;
-    if (!p.dist_tags.count("latest")) p.dist_tags["latest"] = version;
-    if (p.dist_tags["latest"] == version) {
-      p.readme = readme;
-      p.readme_filename = readme_filename;
-    }
-    return absl::OkStatus();
+    return CommitVersion(p, who, fresh, result);
   });
   BULWARK_RETURN_IF_ERROR(s);
   return result;
@@ -258,6 +266,42 @@ absl::StatusOr<size_t> PackageService::SignUnsignedVersions() {
     }
   }
   return signed_count;
+absl::Status PackageService::CommitVersion(PackageRecord& p, const Identity& who,
+                                           const HeldPublish& h, PublishResult& result) {
+  const std::string& version = h.version.version;
+  if (auto it = p.versions.find(version); it != p.versions.end()) {
+    // npm retries a PUT after a 5xx; the identical tarball is a success (§1.6).
+    if (it->second.integrity == h.version.integrity && !it->second.unpublished &&
+        !p.unpublished) {
+      result.already_published = true;
+      return absl::CancelledError();
+    }
+    return absl::PermissionDeniedError(StrCat(
+        "You cannot publish over the previously published versions: ", version, "."));
+  }
+  if (!Exists(p)) {
+    BULWARK_RETURN_IF_ERROR(CheckNewPackage(who, p.name));
+    p.maintainers = {who.user};
+    p.restricted = h.restricted.value_or(p.name[0] == '@' && options_.scoped_default_restricted);
+  } else {
+    BULWARK_RETURN_IF_ERROR(CheckWrite(p, who, PackageAction::kPublish));
+    if (h.restricted) p.restricted = *h.restricted;
+  }
+  if (p.unpublished) {
+    // Re-publishing an unpublished name (by its maintainers): a fresh tag set.
+    p.unpublished.reset();
+    p.dist_tags.clear();
+  }
+  VersionRecord vr = h.version;
+  vr.published = clock_.Now();
+  p.versions[version] = vr;
+  for (const auto& [tag, v] : h.tags) p.dist_tags[tag] = v;
+  if (!p.dist_tags.count("latest")) p.dist_tags["latest"] = version;
+  if (p.dist_tags["latest"] == version) {
+    p.readme = h.readme;
+    p.readme_filename = h.readme_filename;
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<bool> PackageService::HasDependents(std::string_view name) {

@@ -17,6 +17,7 @@
 #include "bulwark/env/clock.h"
 #include "bulwark/storage/metadata_store.h"
 #include "packaging/name_gate.h"
+#include "packaging/publish_gate.h"
 #include "packaging/publish_document.h"
 #include "packaging/tarball.h"
 #include "packaging/version_signer.h"
@@ -43,7 +44,12 @@ struct PublishResult {
   std::string name;
   std::string version;
   bool already_published = false;  // Identical retry of a committed publish.
+  bool held = false;               // Stored but held for review by the publish gate: not served.
+  std::string notice;              // For the publisher (npm prints it as "npm notice").
 };
+
+// The highest live version (releases before prereleases unless `allow_prerelease`).
+std::optional<std::string> HighestLiveVersion(const PackageRecord& p, bool allow_prerelease);
 
 class PackageService {
  public:
@@ -63,6 +69,8 @@ class PackageService {
   // `npm audit signatures` passes for everything served. Returns how many were signed. Leaves
   // `modified` alone; bumps the revision of each package it changes.
   absl::StatusOr<size_t> SignUnsignedVersions();
+  // The gate every new version passes (scan, policy; not owned; may be null). Set before serving.
+  void SetPublishGate(PublishGate* gate) { publish_gate_ = gate; }
 
   // NotFound when absent, unpublished, or not readable by `who` (not leaking private names).
   absl::StatusOr<PackageRecord> Read(std::string_view name, const std::optional<Identity>& who);
@@ -85,6 +93,26 @@ class PackageService {
   absl::Status RemoveDistTag(const Identity& who, std::string_view name, std::string_view tag);
   absl::Status SetRestricted(const Identity& who, std::string_view name, bool restricted);
 
+  // Moderation (docs/moderation.md); callers are administrators, so no access checks here.
+  // Publishes a version the gate held, as its publisher sent it (PermissionDenied when the
+  // publisher no longer maintains the package, AlreadyExists when the number was taken).
+  absl::Status AdmitHeld(const HeldPublish& held);
+  // Stops serving `versions` (marked unpublished, numbers kept; tags move to live versions).
+  // Returns the versions that were live and the tags that pointed at them.
+  struct Withdrawn {
+    std::vector<std::string> versions;
+    std::map<std::string, std::string> tags;
+  };
+  absl::StatusOr<Withdrawn> WithdrawVersions(std::string_view name,
+                                             const std::vector<std::string>& versions);
+  // Serves a withdrawn version again, with the tags it had (not moving a tag to an older one).
+  absl::Status RestoreVersion(std::string_view name, std::string_view version,
+                              const std::map<std::string, std::string>& tags);
+  // Withdraws every version and publishes `placeholder` (npm's "0.0.1-security" holding
+  // package) as the only live one, tagged latest.
+  absl::Status ReplaceWithPlaceholder(std::string_view name, const VersionRecord& placeholder,
+                                      std::string_view tarball, std::string_view readme);
+
   absl::StatusOr<std::vector<PackageSummary>> ListReadable(const std::optional<Identity>& who);
   // Packages `user` has starred, among those `who` may read.
   absl::StatusOr<std::vector<std::string>> StarredBy(std::string_view user,
@@ -104,6 +132,9 @@ class PackageService {
   absl::Status CheckUnpublishAllowed(const PackageRecord& p, const VersionRecord* v);
   absl::StatusOr<bool> HasDependents(std::string_view name);
   void UpdateSearchFields(PackageRecord& p) const;
+  // Adds h.version to `p` as published by `who` (Mutate's body for Publish and AdmitHeld).
+  absl::Status CommitVersion(PackageRecord& p, const Identity& who, const HeldPublish& h,
+                             PublishResult& result);
 
   MetadataStore& store_;
   BlobStore& blobs_;
@@ -113,6 +144,7 @@ class PackageService {
   std::function<void(const std::string&)> on_change_;
   NameGate* name_gate_ = nullptr;
   VersionSigner* signer_ = nullptr;
+  PublishGate* publish_gate_ = nullptr;
 };
 
 }  // namespace bulwark

@@ -189,6 +189,7 @@ absl::StatusOr<PublishDocument> DecodePublishDocument(std::string_view name,
   doc.manifest = std::move(stored);
   doc.readme = std::move(readme);
   doc.readme_filename = std::move(readme_filename);
+  doc.contents = std::move(contents);
   return doc;
 }
 

@@ -25,6 +25,7 @@ struct PublishDocument {
   json::object manifest;           // The stored manifest (from the tarball's package.json).
   std::string readme;
   std::string readme_filename;
+  TarballContents contents;  // The tarball's files, for the publish gate's scan.
 };
 
 absl::StatusOr<PublishDocument> DecodePublishDocument(std::string_view name,

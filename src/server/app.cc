@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "server/key_file.h"
 #include "server/security_stats.h"
+#include "server/partner_keys.h"
 
 namespace bulwark {
 
@@ -79,6 +80,24 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
     BULWARK_RETURN_IF_ERROR(app->LoadNamePolicy());
     app->packages_->SetNameGate(app->name_policy_.get());
   }
+  // The version gate and moderation queue (docs/moderation.md).
+  BULWARK_ASSIGN_OR_RETURN(app->moderation_store_,
+                           NewSqliteModerationStore(config.data_dir + "/bulwark.sqlite3"));
+  const ScanningConfig& scanning = config.scanning;
+  if (!scanning.indicators.empty()) {
+    app->scanner_ = std::make_shared<IndicatorScanner>(scanning.indicators);
+  }
+  if (scanning.enabled) {
+    app->scan_gate_ = std::make_unique<ScanGate>(
+        *app->store_, *app->moderation_store_, *app->blobs_, RealClock(), *app->packages_,
+        app->scanner_, scanning.gate, config.registry.tarball);
+    app->packages_->SetPublishGate(app->scan_gate_.get());
+  }
+  app->moderation_ = std::make_unique<ModerationService>(
+      *app->store_, *app->moderation_store_, *app->advisories_, *app->packages_, RealClock(),
+      scanning.moderation);
+  app->partner_keys_ = NewPartnerKeySource(scanning, RealClock());
+  app->moderation_->SetPartnerKeys(app->partner_keys_.get());
   app->downloads_ = std::make_unique<DownloadCounter>(*app->store_, RealClock());
   if (mode == Mode::kServe) {
     DownloadCounter* counter = app->downloads_.get();
@@ -118,12 +137,14 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
   app->stats_->Add(NewAccountStats(*app->store_, *app->high_impact_));
   app->stats_->Add(NewEventStats(*app->security_, config.event_retention));
   app->stats_->Add(NewAdvisoryStats(*app->advisories_, RealClock()));
+  app->stats_->Add(NewModerationStats(*app->moderation_));
   app->api_ = std::make_unique<RegistryApi>(*app->accounts_, *app->packages_, RealClock(),
                                             config.api, app->downloads_.get(),
                                             app->advisories_.get());
   app->api_->SetMfaPolicy(app->mfa_.get());
   app->api_->SetStats(app->stats_.get());
   app->api_->SetSecurityKeys(app->keys_.get());
+  app->api_->SetModeration(app->moderation_.get());
   app->server_ = http::NewBeastServer(config.server, *app->api_);
   return app;
 }

@@ -16,11 +16,14 @@
 #include "bulwark/stats/stats_section.h"
 #include "accounts/mfa_policy.h"
 #include "jobs/high_impact.h"
+#include "bulwark/storage/moderation_store.h"
 #include "http/server.h"
 #include "jobs/download_counter.h"
 #include "jobs/periodic.h"
 #include "packaging/package_service.h"
+#include "security/moderation.h"
 #include "security/name_policy.h"
+#include "security/scan_gate.h"
 #include "server/breached_passwords.h"
 #include "server/config.h"
 #include "server/name_index.h"
@@ -65,6 +68,8 @@ class App {
   SecurityKeys& security_keys() { return *keys_; }
   PackageService& packages() { return *packages_; }
   SigningKeys& signing_keys() { return *signing_keys_; }
+  ModerationStore& moderation_store() { return *moderation_store_; }
+  ModerationService& moderation() { return *moderation_; }
 
  private:
   App() = default;
@@ -84,6 +89,13 @@ class App {
   std::unique_ptr<WebAuthnStore> webauthn_store_;  // Before keys_, which points into it.
   std::unique_ptr<SecurityKeys> keys_;
   std::unique_ptr<PackageService> packages_;
+  std::unique_ptr<ModerationStore> moderation_store_;
+  // The publish scanner (docs/moderation.md): the admin's indicators until the scan engine
+  // (security/scan/) is wired here; null without either.
+  std::shared_ptr<PublishScanner> scanner_;
+  std::unique_ptr<ScanGate> scan_gate_;
+  std::unique_ptr<PartnerKeySource> partner_keys_;
+  std::unique_ptr<ModerationService> moderation_;
   NameIndexInfo name_index_info_;
   std::unique_ptr<NamePolicy> name_policy_;
   std::unique_ptr<DownloadCounter> downloads_;

@@ -181,7 +181,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
   if (!root.IsMap()) return absl::InvalidArgumentError("config: the top level must be a mapping");
   static const char* kKnown[] = {"listen", "storage", "public_url", "log_level", "server",
                                  "limits", "auth", "publish", "packages", "typosquat",
-                                 "private", "signing"};
+                                 "private", "signing", "scanning", "moderation"};
   for (const auto& kv : root) {
     std::string key = kv.first.as<std::string>();
     if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
@@ -348,6 +348,8 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
     c.signing_keys_dir =
         (std::filesystem::path(base_dir) / c.signing_keys_dir).lexically_normal().string();
   }
+  BULWARK_RETURN_IF_ERROR(
+      ParseScanningConfig(root["scanning"], root["moderation"], base_dir, c.scanning));
   return c;
 }
 

@@ -214,5 +214,55 @@ TEST(Config, ListenForms) {
   EXPECT_FALSE(ApplyListen(c, "127.0.0.1:99999").ok());
 }
 
+TEST(Config, ScanningPolicyAndModeration) {
+  auto c = ParseConfig(R"(
+scanning:
+  timeout_ms: 1500
+  on_error: fail-open
+  high_impact_downloads: 5000
+  policy:
+    new: {warn: hold}
+    private: {hold: warn, reject: hold}
+  rules: {install-script: hold}
+  between_versions: {large_file_bytes: 2000000, dormant_days: 365}
+  worm: {packages: 4, window_minutes: 5}
+  indicators:
+    - {id: evil, text: "evil.test", verdict: reject}
+moderation:
+  reports_per_hour: 3
+  partner_keys_file: keys.json
+)", "/etc/bulwark");
+  ASSERT_TRUE(c.ok()) << c.status();
+  const PublishPolicy& p = c->scanning.gate.policy;
+  EXPECT_EQ(p.timeout, absl::Milliseconds(1500));
+  EXPECT_TRUE(p.fail_open);
+  EXPECT_EQ(p.high_impact_downloads, 5000u);
+  EXPECT_EQ(p.by_class.at(PackageClass::kNew)[1], GateAction::kHold);
+  EXPECT_EQ(p.by_class.at(PackageClass::kNew)[2], GateAction::kHold);  // Untouched default.
+  EXPECT_EQ(p.by_class.at(PackageClass::kPrivate)[2], GateAction::kWarn);
+  EXPECT_EQ(p.by_class.at(PackageClass::kPrivate)[3], GateAction::kHold);
+  EXPECT_EQ(p.rules.at("install-script"), GateAction::kHold);
+  EXPECT_EQ(c->scanning.gate.between.large_file_bytes, 2000000u);
+  EXPECT_EQ(c->scanning.gate.between.dormant, absl::Hours(24 * 365));
+  EXPECT_EQ(c->scanning.gate.worm.packages, 4);
+  EXPECT_EQ(c->scanning.gate.worm.window, absl::Minutes(5));
+  ASSERT_EQ(c->scanning.indicators.size(), 1u);
+  EXPECT_EQ(c->scanning.indicators[0].verdict, scan::Verdict::kReject);
+  EXPECT_EQ(c->scanning.moderation.reports_per_hour, 3);
+  EXPECT_EQ(c->scanning.partner_keys_file, "/etc/bulwark/keys.json");
+
+  auto bad = ParseConfig("scanning:\n  policy:\n    new: {warn: quarantine}\n", "/");
+  EXPECT_EQ(bad.status().message(),
+            "config: scanning.policy.new.warn: \"quarantine\" is not one of publish, warn, "
+            "hold, reject");
+  bad = ParseConfig("scanning:\n  policy:\n    vip: {warn: hold}\n", "/");
+  EXPECT_EQ(bad.status().message(), "config: unknown key \"scanning.policy.vip\"");
+  bad = ParseConfig("scanning:\n  on_error: maybe\n", "/");
+  EXPECT_EQ(bad.status().message(), "config: scanning.on_error: must be fail-open or fail-closed");
+  bad = ParseConfig("moderation:\n  partner_keys_url: ftp://x\n", "/");
+  EXPECT_EQ(bad.status().message(),
+            "config: moderation.partner_keys_url: must be an http:// or https:// URL");
+}
+
 }  // namespace
 }  // namespace bulwark

@@ -158,4 +158,22 @@ std::unique_ptr<StatsSection> NewAdvisoryStats(AdvisoryStore& advisories, Clock&
   return std::make_unique<AdvisoryStats>(advisories, clock);
 }
 
+namespace {
+
+class ModerationStats final : public StatsSection {
+ public:
+  explicit ModerationStats(ModerationService& moderation) : moderation_(moderation) {}
+  std::string name() const override { return "moderation"; }
+  absl::StatusOr<json::object> Collect() override { return moderation_.Stats(); }
+
+ private:
+  ModerationService& moderation_;
+};
+
+}  // namespace
+
+std::unique_ptr<StatsSection> NewModerationStats(ModerationService& moderation) {
+  return std::make_unique<ModerationStats>(moderation);
+}
+
 }  // namespace bulwark

@@ -10,6 +10,7 @@
 #include "bulwark/storage/metadata_store.h"
 #include "bulwark/storage/security_store.h"
 #include "jobs/high_impact.h"
+#include "security/moderation.h"
 
 namespace bulwark {
 
@@ -19,5 +20,8 @@ std::unique_ptr<StatsSection> NewAccountStats(MetadataStore& store, HighImpactIn
 std::unique_ptr<StatsSection> NewEventStats(SecurityStore& events, absl::Duration retention);
 // "advisories": total, created this year, by severity, malware.
 std::unique_ptr<StatsSection> NewAdvisoryStats(AdvisoryStore& advisories, Clock& clock);
+// Issue 4's figures: versions scanned, held, rejected, removed; tokens revoked for leaks;
+// reports received (ModerationService::Stats, docs/moderation.md).
+std::unique_ptr<StatsSection> NewModerationStats(ModerationService& moderation);
 
 }  // namespace bulwark

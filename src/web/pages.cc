@@ -14,7 +14,7 @@ std::string Layout(std::string_view title, std::string_view body) {
       " · Bulwark</title><style>"
       "body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;"
       "color:#1b1f24}h1{font-size:1.4rem}label{display:block;margin:.8rem 0 .2rem}"
-      "input{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}"
+      "input,select,textarea{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}"
       "button{margin-top:1rem;padding:.5rem 1.2rem;font-size:1rem}"
       ".error{background:#fde8e8;border:1px solid #e0a0a0;padding:.6rem;border-radius:4px}"
       ".ok{background:#e6f4ea;border:1px solid #9cc9a8;padding:.6rem;border-radius:4px}"
@@ -75,6 +75,38 @@ std::string LoginDonePage(std::string_view user) {
                                           HtmlEscape(user),
                                           "</b>. You can close this window and return to your "
                                           "terminal.</p>"));
+}
+
+std::string PackagePage(const PackageView& pkg, std::string_view report_action,
+                        std::string_view notice, std::string_view error) {
+  std::string body = StrCat("<h1>", HtmlEscape(pkg.name), "</h1>");
+  if (!pkg.description.empty()) StrAppend(&body, "<p>", HtmlEscape(pkg.description), "</p>");
+  if (!pkg.latest.empty()) {
+    StrAppend(&body, "<p>Latest version: <code id=\"latest\">", HtmlEscape(pkg.latest),
+              "</code></p><pre>npm install ", HtmlEscape(pkg.name), "</pre>");
+  }
+  StrAppend(&body, "<h2>Report this package</h2>");
+  if (!notice.empty()) {
+    StrAppend(&body, "<p class=\"ok\" role=\"status\">", HtmlEscape(notice), "</p>");
+  }
+  if (!error.empty()) {
+    StrAppend(&body, "<p class=\"error\" role=\"alert\">", HtmlEscape(error), "</p>");
+  }
+  StrAppend(&body,
+            "<p>Malware, a stolen account, spam or a name squat: tell the moderators.</p>"
+            "<form method=\"post\" action=\"", HtmlEscape(report_action), "\">",
+            "<label for=\"version\">Version (optional)</label><select id=\"version\" "
+            "name=\"version\"><option value=\"\">All versions</option>");
+  for (const auto& v : pkg.versions) {
+    StrAppend(&body, "<option>", HtmlEscape(v), "</option>");
+  }
+  StrAppend(&body,
+            "</select><label for=\"reason\">What is wrong?</label>"
+            "<textarea id=\"reason\" name=\"reason\" rows=\"5\" maxlength=\"4000\" required>"
+            "</textarea><label for=\"contact\">Your email (optional)</label>"
+            "<input id=\"contact\" name=\"contact\" type=\"email\" autocomplete=\"email\">"
+            "<button type=\"submit\">Send report</button></form>");
+  return Layout(pkg.name, body);
 }
 
 }  // namespace bulwark::web

@@ -1,0 +1,1 @@
+const t = "bwk_0123456789abcdefghijABCDEFGHIJ000000";
