@@ -266,6 +266,8 @@ absl::StatusOr<size_t> PackageService::SignUnsignedVersions() {
     }
   }
   return signed_count;
+}
+
 absl::Status PackageService::CommitVersion(PackageRecord& p, const Identity& who,
                                            const HeldPublish& h, PublishResult& result) {
   const std::string& version = h.version.version;
