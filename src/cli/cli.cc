@@ -141,6 +141,7 @@ int Main(int argc, char** argv) {
   AddDoctorCommand(app, flags, exit_code);
   AddAdvisoriesCommands(app, flags, exit_code);
   AddPasswordsCommands(app, flags, exit_code);
+  AddScanCommand(app, flags, exit_code);
 
   CLI11_PARSE(app, argc, argv);
   if (exit_code >= 0) return exit_code;

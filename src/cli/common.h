@@ -28,5 +28,6 @@ void AddTyposquatCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddDoctorCommand(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddAdvisoriesCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddPasswordsCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
+void AddScanCommand(CLI::App& app, CommonFlags& flags, int& exit_code);
 
 }  // namespace bulwark::cli
