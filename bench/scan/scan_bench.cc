@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -68,7 +69,9 @@ int main(int argc, char** argv) {
       if (tab != std::string::npos) files[line.substr(0, tab)] = line.substr(tab + 1);
     }
   }
-  auto scanner = scan::Scanner::Create({});
+  scan::ScannerOptions options;
+  if (const char* m = std::getenv("SCAN_BENCH_MAX_PARSE")) options.max_parse_bytes = std::strtoull(m, nullptr, 10);
+  auto scanner = scan::Scanner::Create(options);
   if (!scanner.ok()) {
     std::fprintf(stderr, "scan_bench: %s\n", std::string(scanner.status().message()).c_str());
     return 2;

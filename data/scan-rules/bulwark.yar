@@ -11,16 +11,17 @@ rule shai_hulud_worm
     verdict = "reject"
     explanation = "Carries strings of the Shai-Hulud npm worm (token theft with TruffleHog, a planted GitHub workflow, republishing every package the stolen token can publish)."
   strings:
-    $name = "shai-hulud" nocase
-    $name2 = "Sha1-Hulud" nocase
+    $name = "shai-hulud"
+    $name1 = "Shai-Hulud"
+    $name2 = "Sha1-Hulud"
     $migrate = "Shai-Hulud Migration"
     $proc = "/tmp/processor.sh"
     $mig = "/tmp/migrate-repos.sh"
-    $truffle = "trufflehog" nocase
+    $truffle = "trufflehog"
     $bun1 = "setup_bun.js"
     $bun2 = "bun_environment.js"
   condition:
-    ($name or $name2 or $migrate) and 1 of ($proc, $mig, $truffle, $bun1, $bun2)
+    ($name or $name1 or $name2 or $migrate) and 1 of ($proc, $mig, $truffle, $bun1, $bun2)
     or ($proc and $truffle)
     or ($bun1 and $bun2)
 }
@@ -36,7 +37,7 @@ rule ua_parser_coa_rc_2021
     $miner = "jsextension"
     $dll = "sdd.dll"
     $bat = "compile.bat"
-    $cert = "certutil" nocase
+    $cert = "certutil"
   condition:
     ($miner and ($dll or $cert)) or ($dll and ($bat or $cert))
 }
@@ -51,7 +52,7 @@ rule flatmap_stream_payload
   strings:
     $key = "npm_package_description"
     $dec = "createDecipher"
-    $copay = "copayapi" nocase
+    $copay = "copayapi"
   condition:
     ($key and $dec) or $copay
 }
@@ -64,10 +65,10 @@ rule node_ipc_peacenotwar
     verdict = "reject"
     explanation = "Matches the node-ipc / peacenotwar protestware of 2022 (geo-targeted overwrite of files, a dropped WITH-LOVE-FROM-AMERICA.txt)."
   strings:
-    $drop = "WITH-LOVE-FROM-AMERICA" nocase
+    $drop = "WITH-LOVE-FROM-AMERICA"
     $dep = "peacenotwar"
     $heart = { E2 9D A4 EF B8 8F }
-    $geo = "ipgeolocation" nocase
+    $geo = "ipgeolocation"
   condition:
     $drop or ($heart and $geo) or ($dep and $geo)
 }
@@ -80,12 +81,18 @@ rule coin_miner
     verdict = "hold"
     explanation = "Names a cryptocurrency mining pool or miner configuration."
   strings:
-    $stratum = /stratum\+(tcp|ssl):\/\/[a-z0-9.-]+/
-    $xmrig = "xmrig" nocase
+    $stratum1 = "stratum+tcp://"
+    $stratum2 = "stratum+ssl://"
+    $xmrig = "xmrig"
     $donate = "--donate-level"
-    $pool = /\b(minexmr|nanopool|supportxmr|moneroocean|hashvault|xmrpool|c3pool)\.(com|org|net|pro|stream)/ nocase
+    $pool1 = "minexmr.com"
+    $pool2 = "nanopool.org"
+    $pool3 = "supportxmr.com"
+    $pool4 = "moneroocean.stream"
+    $pool5 = "hashvault.pro"
+    $pool6 = "c3pool.com"
   condition:
-    $stratum or ($xmrig and $donate) or ($pool and $donate)
+    any of ($stratum*) or ($xmrig and $donate) or (any of ($pool*) and $donate)
 }
 
 rule reverse_shell
@@ -96,11 +103,10 @@ rule reverse_shell
     verdict = "hold"
     explanation = "Opens a reverse shell (a shell whose input and output go to a remote socket)."
   strings:
-    $bash = /bash\s+-i\s*>&\s*\/dev\/tcp\//
-    $nc = /\bnc(at)?\s+(-e|-c)\s+\/bin\/(ba)?sh/
-    $node = /\.pipe\(\s*\w+\.stdin\s*\)[^\n]{0,200}\.stdout\.pipe\(\s*\w+\s*\)/
-    $sh = "child_process" 
-    $sock = "new net.Socket"
+    $bash = /bash -i >& ?\/dev\/tcp\//
+    $nc1 = "-e /bin/sh"
+    $nc2 = "-e /bin/bash"
+    $nc3 = "-c /bin/sh"
   condition:
-    $bash or $nc or ($node and $sh and $sock)
+    $bash or (1 of ($nc*) and #nc1 + #nc2 + #nc3 < 5)
 }

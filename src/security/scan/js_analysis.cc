@@ -625,7 +625,7 @@ class Analyzer {
       }
       return;
     }
-    std::string_view mod = q.substr(0, q.find('.'));
+    std::string_view mod = std::string_view(q).substr(0, q.find('.'));
     std::string_view fname = q.find('.') == std::string::npos ? std::string_view{}
                                                               : std::string_view(q).substr(q.rfind('.') + 1);
 

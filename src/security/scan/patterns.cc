@@ -31,10 +31,11 @@ const Def kDefs[] = {
      R"(JSON\.stringify\(\s*process\.env\s*[,)])",
      kOnce},
     {Ind::kDecode,
-     R"(['"](base64|hex|base64url)['"]\s*\)|\batob\s*\(|String\.fromCharCode|createDecipher)", kOnce},
-    {Ind::kHexBlob, R"(['"]([0-9a-f]{2}){20})", kOnce},
+     R"(['"](base64|hex|base64url)['"]\s*\)\s*\.\s*toString\s*\(|\batob\s*\(\s*['"\w]|String\.fromCharCode\s*\(\s*(0x)?\d|createDecipher)",
+     kOnce},
+    {Ind::kHexBlob, R"(['"]([0-9a-f]{2}){12})", 0},
     {Ind::kCredPath,
-     R"(\.npmrc|\.ssh/|\bid_rsa\b|\bid_ed25519\b|\.aws/credentials|\.git-credentials|\.netrc\b|\.docker/config\.json|\.kube/config|/etc/shadow|\.config/gcloud|Login Data|Local Extension Settings|wallet\.dat|\.electrum|\.config/solana|Exodus/exodus)",
+     R"(['"]\.(ssh|aws|npmrc|git-credentials|netrc|kube|docker)['"]|\.npmrc|\.ssh/|\bid_rsa\b|\bid_ed25519\b|\.aws/credentials|\.git-credentials|\.netrc\b|\.docker/config\.json|\.kube/config|/etc/shadow|\.config/gcloud|Login Data|Local Extension Settings|wallet\.dat|\.electrum|\.config/solana|Exodus/exodus)",
      kOnce},
     {Ind::kWebhook,
      R"(discord(app)?\.com/api/webhooks/|api\.telegram\.org/bot|hooks\.slack\.com/services/)",
@@ -65,16 +66,20 @@ const Def kDefs[] = {
      R"(window\.ethereum|ethereum\.request\s*\(|eth_sendTransaction|solana\.signTransaction|phantom\.solana)",
      kOnce},
     {Ind::kSysinfo, R"(\bos\.(hostname|userInfo|networkInterfaces)\s*\(\s*\))", kOnce},
+    {Ind::kDetached, R"(detached\s*:\s*(true|!0)\b)", kOnce},
+    {Ind::kDynamicRequire,
+     R"(\brequire\s*\(\s*[\w$.]+\s*\(|=\s*require\s*[,;]|module\.constructor|\._compile\b)", kOnce},
     {Ind::kHexIdent, R"(\b_0x[0-9a-f]{4,6}\b)", 0},
     {Ind::kWhileBang, R"(while\s*\(\s*!!\s*\[\s*\]\s*\))", kOnce},
     {Ind::kStringArrayRotate,
      R"(\[\s*['"]push['"]\s*\]\s*\(\s*[\w$]+\s*\[\s*['"]shift['"]\s*\]\s*\(\s*\)\s*\))", kOnce},
-    {Ind::kJsFuck, R"([\[\]()!+]{100})", kOnce},
+    {Ind::kJsFuck, R"(\[\+!\+\[\]\])", 0},  // `[+!+[]]`, counted: JSFuck's digit 1
     {Ind::kPacker, R"(eval\(function\(p,a,c,k,e,[rd]\))", kOnce},
-    {Ind::kHiddenWhitespace, R"([^\s][ \t]{200}[ \t]*[\w$({;=])", kOnce},
+    // A literal run of spaces (fast); the scanner then measures runs and what follows them.
+    {Ind::kHiddenWhitespace, R"(                                                                                                    )", kOnce},
     {Ind::kBidi, R"(\xE2\x80[\xAA-\xAE]|\xE2\x81[\xA6-\xA9])", kOnce},
     {Ind::kInvisible, R"(\xE3\x85\xA4|\xEF\xBE\xA0|(\xF3\xA0[\x84-\x87][\x80-\xBF]){4})", kOnce},
-    {Ind::kWalletAddress, R"(\b0x[a-fA-F0-9]{40}\b|\b(bc1q|bc1p)[a-z0-9]{38,58}\b|\bT[1-9A-HJ-NP-Za-km-z]{33}\b)", 0},
+    {Ind::kWalletAddress, R"(\b0x[a-fA-F0-9]{40}\b|\b(bc1q|bc1p)[a-z0-9]{38}\b)", 0},
     {Ind::kSecBwk, R"(bwk_[0-9A-Za-z]{36})", 0},
     {Ind::kSecNpm, R"(npm_[0-9A-Za-z]{36})", 0},
     {Ind::kSecGithub, R"(gh[pousr]_[0-9A-Za-z]{36})", 0},
@@ -105,25 +110,30 @@ int OnMatch(unsigned int id, unsigned long long /*from*/, unsigned long long to,
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<PatternEngine>> PatternEngine::Create() {
-  std::vector<const char*> exprs;
-  std::vector<unsigned> flags, ids;
-  for (const Def& d : kDefs) {
-    exprs.push_back(d.regex);
-    flags.push_back(d.flags);
-    ids.push_back(static_cast<unsigned>(d.id));
-  }
   std::unique_ptr<PatternEngine> engine(new PatternEngine());
-  hs_compile_error_t* err = nullptr;
-  if (hs_compile_multi(exprs.data(), flags.data(), ids.data(),
-                       static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr,
-                       &engine->db_, &err) != HS_SUCCESS) {
-    std::string msg = StrCat("hyperscan: pattern ", err ? err->expression : -1, ": ",
-                             err && err->message ? err->message : "compile failed");
-    hs_free_compile_error(err);
-    return absl::InternalError(msg);
-  }
-  if (hs_alloc_scratch(engine->db_, &engine->proto_) != HS_SUCCESS) {
-    return absl::InternalError("hyperscan: cannot allocate scratch");
+  for (bool secrets_only : {false, true}) {
+    std::vector<const char*> exprs;
+    std::vector<unsigned> flags, ids;
+    for (const Def& d : kDefs) {
+      if (secrets_only && !IsSecret(d.id)) continue;
+      exprs.push_back(d.regex);
+      flags.push_back(d.flags);
+      ids.push_back(static_cast<unsigned>(d.id));
+    }
+    hs_compile_error_t* err = nullptr;
+    hs_database** db = secrets_only ? &engine->secrets_db_ : &engine->db_;
+    if (hs_compile_multi(exprs.data(), flags.data(), ids.data(),
+                         static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, db,
+                         &err) != HS_SUCCESS) {
+      std::string msg = StrCat("hyperscan: pattern ", err ? err->expression : -1, ": ",
+                               err && err->message ? err->message : "compile failed");
+      hs_free_compile_error(err);
+      return absl::InternalError(msg);
+    }
+    // One scratch serves both databases (allocated for the larger, grown for the other).
+    if (hs_alloc_scratch(*db, &engine->proto_) != HS_SUCCESS) {
+      return absl::InternalError("hyperscan: cannot allocate scratch");
+    }
   }
   return engine;
 }
@@ -132,6 +142,7 @@ PatternEngine::~PatternEngine() {
   for (hs_scratch* s : free_) hs_free_scratch(s);
   if (proto_) hs_free_scratch(proto_);
   if (db_) hs_free_database(db_);
+  if (secrets_db_) hs_free_database(secrets_db_);
 }
 
 hs_scratch* PatternEngine::TakeScratch() const {
@@ -153,13 +164,13 @@ void PatternEngine::ReturnScratch(hs_scratch* s) const {
   free_.push_back(s);
 }
 
-absl::Status PatternEngine::Scan(std::string_view data, PatternHits* hits) const {
+absl::Status PatternEngine::Scan(std::string_view data, PatternHits* hits, bool code) const {
   if (data.empty()) return absl::OkStatus();
   if (data.size() > 0xFFFFFFFFull) return absl::InvalidArgumentError("file too large to scan");
   hs_scratch* scratch = TakeScratch();
   if (scratch == nullptr) return absl::InternalError("hyperscan: cannot allocate scratch");
   Ctx ctx{hits};
-  hs_error_t rc = hs_scan(db_, data.data(), static_cast<unsigned>(data.size()), 0, scratch,
+  hs_error_t rc = hs_scan(code ? db_ : secrets_db_, data.data(), static_cast<unsigned>(data.size()), 0, scratch,
                           OnMatch, &ctx);
   ReturnScratch(scratch);
   if (rc != HS_SUCCESS) return absl::InternalError(StrCat("hyperscan: scan failed (", rc, ")"));

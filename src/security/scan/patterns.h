@@ -44,13 +44,15 @@ enum class Ind : std::uint8_t {
   kWipe,
   kWalletHook,
   kSysinfo,
+  kDetached,  // detached: true
+  kDynamicRequire,  // require aliased or fed a call's result; module.constructor/_compile
   // obfuscation
   kHexIdent,        // counted
   kWhileBang,
   kStringArrayRotate,
   kJsFuck,
   kPacker,
-  kHiddenWhitespace,
+  kHiddenWhitespace,  // 100 spaces; confirmed by HiddenCodeAfterWhitespace
   kBidi,
   kInvisible,
   kWalletAddress,   // counted
@@ -92,8 +94,9 @@ class PatternEngine {
  public:
   static absl::StatusOr<std::unique_ptr<PatternEngine>> Create();
   ~PatternEngine();
-  // Adds this data's hits to `hits` (offsets relative to `data`). Thread-safe.
-  absl::Status Scan(std::string_view data, PatternHits* hits) const;
+  // Adds this data's hits to `hits` (offsets relative to `data`). Thread-safe. `code` false
+  // runs only the secret patterns (a smaller, faster database for docs, JSON and types).
+  absl::Status Scan(std::string_view data, PatternHits* hits, bool code = true) const;
 
  private:
   PatternEngine() = default;
@@ -101,6 +104,7 @@ class PatternEngine {
   void ReturnScratch(hs_scratch* s) const;
 
   hs_database* db_ = nullptr;
+  hs_database* secrets_db_ = nullptr;
   hs_scratch* proto_ = nullptr;
   mutable std::mutex mu_;
   mutable std::vector<hs_scratch*> free_;

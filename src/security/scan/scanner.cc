@@ -101,6 +101,74 @@ Kind Classify(const ScanFile& f) {
 
 bool IsCode(Kind k) { return k == Kind::kJs || k == Kind::kShell; }
 
+// A quoted run of `min` base64 characters.
+bool HasBase64Literal(std::string_view c, std::size_t min) {
+  std::size_t run = 0;
+  bool quoted = false;
+  for (char ch : c) {
+    bool b64 = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+               ch == '+' || ch == '/';
+    if (b64 && quoted) {
+      if (++run >= min) return true;
+      continue;
+    }
+    quoted = ch == '"' || ch == '\'';
+    run = 0;
+  }
+  return false;
+}
+
+// Offset of code placed after a run of 200+ spaces/tabs on a line, from `from` on; npos if none.
+std::size_t HiddenCodeAfterWhitespace(std::string_view c, std::size_t from) {
+  from = std::min(from, c.size());
+  std::size_t nl = from == 0 ? std::string_view::npos : c.rfind('\n', from - 1);
+  from = nl == std::string_view::npos ? 0 : nl + 1;  // the whole line the run is on
+  std::size_t run = 0;
+  bool code_before = false;
+  for (std::size_t i = from; i < c.size(); ++i) {
+    char ch = c[i];
+    if (ch == ' ' || ch == '\t') {
+      ++run;
+      continue;
+    }
+    if (ch == '\n' || ch == '\r') {
+      run = 0;
+      code_before = false;
+      continue;
+    }
+    bool word = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+                ch == '_' || ch == '$' || ch == '(' || ch == '{' || ch == ';' || ch == '=';
+    if (run >= 200 && code_before && word) return i;
+    run = 0;
+    code_before = true;
+  }
+  return std::string_view::npos;
+}
+
+bool IsTypeScript(std::string_view path) {
+  std::string ext = Lower(Extension(path));
+  return ext == ".ts" || ext == ".tsx" || ext == ".mts" || ext == ".cts";
+}
+
+// Signatures run where code or payloads live, not over documentation, JSON and type files.
+bool WantsSignatures(Kind k, std::string_view path) {
+  if (k == Kind::kJson || k == Kind::kTypes || k == Kind::kMedia) return false;
+  if (k == Kind::kText) {
+    std::string ext = Lower(Extension(path));
+    for (std::string_view doc : {".md", ".markdown", ".txt", ".rst", ".css", ".scss", ".less",
+                                 ".yml", ".yaml", ".toml", ".flow", ".snap", ".svg", ".xml",
+                                 ".csv", ".lock", ".license", ".html", ".htm"}) {
+      if (ext == doc) return false;
+    }
+    std::string base = Lower(BaseName(path));
+    if (StartsWith(base, "license") || StartsWith(base, "licence") ||
+        StartsWith(base, "changelog") || StartsWith(base, "readme")) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::uint32_t LineOf(std::string_view c, std::uint64_t offset) {
   offset = std::min<std::uint64_t>(offset, c.size());
   return 1 + static_cast<std::uint32_t>(std::count(c.begin(), c.begin() + offset, '\n'));
@@ -304,7 +372,7 @@ bool BenignInstallScript(std::string_view s) {
 }
 
 std::vector<std::string_view> Words(std::string_view s) {
-  return StrSplit(s, ByAnyChar(" \t&|;()\"'<>="), SkipEmpty());
+  return StrSplit(s, ByAnyChar{" \t&|;()\"'<>="}, SkipEmpty());
 }
 
 }  // namespace
@@ -399,17 +467,31 @@ void Scanner::Impl::ManifestRules(
 
 absl::Status Scanner::Impl::ScanFileContent(FileCtx& ctx) const {
   std::string_view c = ctx.file->content;
-  BULWARK_RETURN_IF_ERROR(patterns->Scan(c, &ctx.hits));
-  if (ctx.kind != Kind::kJs) return absl::OkStatus();
+  BULWARK_RETURN_IF_ERROR(patterns->Scan(c, &ctx.hits, IsCode(ctx.kind)));
+  if (ctx.kind != Kind::kJs || IsTypeScript(ctx.file->path)) return absl::OkStatus();
   if (c.size() > options.max_parse_bytes) return absl::OkStatus();
   const PatternHits& h = ctx.hits;
-  // Parse only files that show a sink or an intent indicator (most files do neither).
-  bool worth = ctx.install || h.Has(Ind::kChildProcess) || h.Has(Ind::kEval) ||
-               h.Has(Ind::kDecode) || h.Has(Ind::kHexBlob) || h.Has(Ind::kCredPath) || h.Has(Ind::kWorkflowPath) ||
-               h.Has(Ind::kEnvWhole) || h.Has(Ind::kWebhook) || h.Has(Ind::kShadyHost) ||
-               h.Has(Ind::kNpmPublish) || h.Has(Ind::kRawIpUrl) || h.Has(Ind::kIpLookup) ||
-               h.Has(Ind::kTrufflehog) || h.Has(Ind::kPackageJsonWrite) ||
-               h.Has(Ind::kWalletHook) || h.Count(Ind::kHexIdent) >= 10;
+  // Parsing is the expensive step (tree-sitter runs at tens of MB/s), so only files that show
+  // a capability together with a hint of intent are parsed; the rules fall back to the
+  // pattern hits for the rest.
+  const bool decode = h.Has(Ind::kDecode) || h.Has(Ind::kHexBlob);
+  const bool intent = h.Has(Ind::kCredPath) || h.Has(Ind::kWebhook) || h.Has(Ind::kShadyHost) ||
+                      h.Has(Ind::kRawIpUrl) || h.Has(Ind::kIpLookup) || h.Has(Ind::kNpmPublish) ||
+                      h.Has(Ind::kWorkflowPath) || h.Has(Ind::kEnvWhole) || h.Has(Ind::kDetached) ||
+                      h.Has(Ind::kTrufflehog) || h.Has(Ind::kDownloadExecShell) ||
+                      h.Has(Ind::kWalletHook);
+  const bool capability = h.Has(Ind::kChildProcess) || h.Has(Ind::kEval) ||
+                          h.Has(Ind::kNetModule) || h.Has(Ind::kFsModule) ||
+                          h.Has(Ind::kDynamicRequire);
+  // Decoding matters where it feeds a sink that runs code (eval, processes, require); browser
+  // bundles decode base64 all the time.
+  const bool sink = h.Has(Ind::kChildProcess) || h.Has(Ind::kEval) || h.Has(Ind::kDynamicRequire);
+  // A long base64 literal is common in bundles (fonts, images); with a file system and a
+  // network module both, it is how node-ipc hid its target paths and geo-lookup URL.
+  const bool blob = h.Has(Ind::kFsModule) && h.Has(Ind::kNetModule) && HasBase64Literal(c, 60);
+  bool worth = ctx.install || (capability && intent) || (sink && decode) || blob ||
+               h.Count(Ind::kHexIdent) >= 10 || (h.Has(Ind::kDecode) && h.Has(Ind::kHexBlob)) ||
+               (h.Count(Ind::kHexBlob) >= 4 && c.size() < (64 << 10));  // a table of hex strings
   if (!worth) return absl::OkStatus();
   ctx.js = AnalyzeJs(c);
   ctx.parsed = ctx.js.parsed;
@@ -462,9 +544,13 @@ void Scanner::Impl::FileRules(FileCtx& ctx, Run& run) const {
   const bool string_array = ctx.Has(Ind::kStringArrayRotate) || ctx.Has(Ind::kWhileBang);
   const bool obf_tool = (hex_idents >= 25 && string_array) || hex_idents >= 200 ||
                         (string_array && hex_idents >= 5);
-  const bool jsfuck = js && ctx.hits.Has(Ind::kJsFuck);
+  const bool jsfuck = js && ctx.hits.Count(Ind::kJsFuck) >= 10;
   const bool packer = ctx.hits.Has(Ind::kPacker);
-  const bool hidden_ws = js && ctx.hits.Has(Ind::kHiddenWhitespace);
+  const std::size_t hidden_at =
+      js && ctx.hits.Has(Ind::kHiddenWhitespace)
+          ? HiddenCodeAfterWhitespace(ctx.file->content, ctx.hits.End(Ind::kHiddenWhitespace) - 100)
+          : std::string_view::npos;
+  const bool hidden_ws = hidden_at != std::string_view::npos;
   const bool invisible = js && ctx.hits.Has(Ind::kInvisible);
   const JsEvent* hidden_req = ctx.Event(K::kHiddenRequire);
   bool dangerous_req = false;
@@ -510,7 +596,8 @@ void Scanner::Impl::FileRules(FileCtx& ctx, Run& run) const {
             "Dean Edwards packer output: code unpacked and run with eval.");
   }
   if (hidden_ws) {
-    add_hit("hidden-code-whitespace", Severity::kHigh, Verdict::kWarn, Ind::kHiddenWhitespace,
+    run.Add("hidden-code-whitespace", Severity::kHigh, Verdict::kWarn, path,
+            LineOf(ctx.file->content, hidden_at), Excerpt(ctx.file->content, hidden_at),
             "Code placed after a long run of spaces, off the right edge of an editor or diff.");
   }
   if (js && ctx.hits.Has(Ind::kBidi)) {
@@ -663,7 +750,7 @@ void Scanner::Impl::FileRules(FileCtx& ctx, Run& run) const {
                               (eval_dyn || eval_dec) ? "eval " : "", ctx.install ? "install-time " : "",
                               wallet ? "wallet " : "");
     Ind at = obf_tool ? (ctx.Has(Ind::kStringArrayRotate) ? Ind::kStringArrayRotate : Ind::kHexIdent)
-             : jsfuck ? Ind::kJsFuck : packer ? Ind::kPacker : hidden_ws ? Ind::kHiddenWhitespace
+             : jsfuck ? Ind::kJsFuck : packer ? Ind::kPacker : hidden_ws ? Ind::kChildProcess
              : invisible ? Ind::kInvisible : Ind::kChildProcess;
     if (dangerous_req) {
       add_event("obfuscated-payload", Severity::kHigh, Verdict::kHold, *hidden_req,
@@ -919,7 +1006,7 @@ absl::StatusOr<ScanReport> Scanner::Impl::Scan(const PackageFiles& files) const 
       FileRules(ctx, run);
       SecretRules(ctx, run);
     }
-    if (yara) {
+    if (yara && WantsSignatures(ctx.kind, f->path)) {
       yara_hits.clear();
       absl::Status ys = yara->Scan(f->content, &yara_hits);
       if (!ys.ok()) return ys;

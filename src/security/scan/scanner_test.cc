@@ -279,7 +279,12 @@ TEST(ScanRules, ObfuscatorOutput) {
 }
 
 TEST(ScanRules, JsfuckPackerWhitespaceUnicode) {
-  EXPECT_TRUE(HasRule(ScanFiles({{"a.js", "x=" + std::string(300, '[') + std::string(300, ']') + ";"}}), "jsfuck"));
+  std::string jsfuck = "x=";
+  for (int i = 0; i < 20; ++i) jsfuck += "(![]+[])[+!+[]]+";
+  EXPECT_TRUE(HasRule(ScanFiles({{"a.js", jsfuck + "[];"}}), "jsfuck"));
+  // A long run of spaces alone (ASCII art, alignment) is not hidden code.
+  EXPECT_FALSE(HasRule(ScanFiles({{"a.js", "const ok = 1;\n" + std::string(300, ' ') + "\n"}}),
+                       "hidden-code-whitespace"));
   EXPECT_TRUE(HasRule(ScanFiles({{"a.js", "eval(function(p,a,c,k,e,d){return p}('0',1,1,''.split('|'),0,{}))"}}), "packer"));
   EXPECT_TRUE(HasRule(ScanFiles({{"a.js", "const ok = 1;" + std::string(300, ' ') + "require('child_process').exec('x');\n"}}),
                       "hidden-code-whitespace"));

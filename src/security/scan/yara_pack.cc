@@ -109,6 +109,7 @@ absl::StatusOr<std::unique_ptr<YaraPack>> YaraPack::Create(const std::vector<Rul
 }
 
 YaraPack::~YaraPack() {
+  for (YR_SCANNER* s : free_) yr_scanner_destroy(s);
   if (rules_) yr_rules_destroy(rules_);
 }
 
@@ -116,9 +117,26 @@ std::size_t YaraPack::rule_count() const { return rules_ ? rules_->num_rules : 0
 
 absl::Status YaraPack::Scan(std::string_view data, std::vector<YaraMatch>* out) const {
   if (rules_ == nullptr || rules_->num_rules == 0) return absl::OkStatus();
+  YR_SCANNER* scanner = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!free_.empty()) {
+      scanner = free_.back();
+      free_.pop_back();
+    }
+  }
+  if (scanner == nullptr && yr_scanner_create(rules_, &scanner) != ERROR_SUCCESS) {
+    return absl::InternalError("yara: cannot create a scanner");
+  }
   ScanCtx ctx{out};
-  int rc = yr_rules_scan_mem(rules_, reinterpret_cast<const uint8_t*>(data.data()), data.size(),
-                             SCAN_FLAGS_FAST_MODE, OnScan, &ctx, /*timeout=*/5);
+  yr_scanner_set_callback(scanner, OnScan, &ctx);
+  yr_scanner_set_flags(scanner, SCAN_FLAGS_FAST_MODE);
+  yr_scanner_set_timeout(scanner, 5);
+  int rc = yr_scanner_scan_mem(scanner, reinterpret_cast<const uint8_t*>(data.data()), data.size());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    free_.push_back(scanner);
+  }
   if (rc == ERROR_SCAN_TIMEOUT) return absl::DeadlineExceededError("yara: scan timed out");
   if (rc != ERROR_SUCCESS) return absl::InternalError(StrCat("yara: scan failed (", rc, ")"));
   return absl::OkStatus();

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "bulwark/scan/findings.h"
 
 struct YR_RULES;
+struct YR_SCAN_CONTEXT;  // YARA's YR_SCANNER
 
 namespace bulwark::scan {
 
@@ -43,6 +45,9 @@ class YaraPack {
  private:
   YaraPack() = default;
   YR_RULES* rules_ = nullptr;
+  // Scanners are reused (creating one per file costs more than scanning a small file).
+  mutable std::mutex mu_;
+  mutable std::vector<YR_SCAN_CONTEXT*> free_;
 };
 
 // The built-in pack (generated from data/scan-rules/*.yar at build time).
