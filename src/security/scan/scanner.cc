@@ -955,6 +955,36 @@ absl::StatusOr<ScanReport> Scanner::Impl::Scan(const PackageFiles& files) const 
   });
 
   std::vector<YaraMatch> yara_hits;
+  std::set<std::pair<std::string, std::string>> reported;  // (rule, file) already reported
+  std::string batch;
+  std::vector<std::pair<std::size_t, const ScanFile*>> batch_files;  // start offset, file
+  auto flush_batch = [&]() -> absl::Status {
+    if (batch.empty() || !yara) return absl::OkStatus();
+    yara_hits.clear();
+    BULWARK_RETURN_IF_ERROR(yara->Scan(batch, &yara_hits));
+    for (const YaraMatch& m : yara_hits) {
+      const ScanFile* file = nullptr;
+      std::size_t start = 0;
+      if (m.has_offset) {
+        auto it = std::upper_bound(batch_files.begin(), batch_files.end(), m.offset,
+                                   [](std::size_t off, const auto& e) { return off < e.first; });
+        if (it != batch_files.begin()) {
+          --it;
+          file = it->second;
+          start = it->first;
+        }
+      }
+      std::string path = file ? std::string(file->path) : "";
+      if (!reported.insert({m.rule_id, path}).second) continue;
+      std::uint64_t rel = m.offset - start;
+      run.Add(m.rule_id, m.severity, m.verdict, path,
+              file ? LineOf(file->content, rel) : 0,
+              file ? Excerpt(file->content, rel) : "", m.explanation);
+    }
+    batch.clear();
+    batch_files.clear();
+    return absl::OkStatus();
+  };
   for (const ScanFile* f : all) {
     ++run.report.files_scanned;
     if (!f->content_kept || f->size > options.max_scan_bytes) continue;
@@ -1007,38 +1037,42 @@ absl::StatusOr<ScanReport> Scanner::Impl::Scan(const PackageFiles& files) const 
       SecretRules(ctx, run);
     }
     if (yara && WantsSignatures(ctx.kind, f->path)) {
-      yara_hits.clear();
-      absl::Status ys = yara->Scan(f->content, &yara_hits);
-      if (!ys.ok()) return ys;
-      // Signatures also see what the file decodes (hex/base64 literals, folded strings).
-      std::size_t raw_hits = yara_hits.size();
+      // Strings the file decodes get their own (small) pass.
       if (!ctx.dbuf.empty()) {
-        ys = yara->Scan(ctx.dbuf, &yara_hits);
-        if (!ys.ok()) return ys;
-      }
-      for (std::size_t i = raw_hits; i < yara_hits.size(); ++i) {
-        bool dup = false;
-        for (std::size_t j = 0; j < raw_hits; ++j) dup |= yara_hits[j].rule_id == yara_hits[i].rule_id;
-        if (dup) continue;
-        YaraMatch m = yara_hits[i];
-        std::uint32_t line = 0;
-        for (const auto& [off, l] : ctx.dlines) {
-          if (off > m.offset) break;
-          line = l;
+        yara_hits.clear();
+        BULWARK_RETURN_IF_ERROR(yara->Scan(ctx.dbuf, &yara_hits));
+        for (const YaraMatch& m : yara_hits) {
+          std::uint32_t line = 0;
+          for (const auto& [off, l] : ctx.dlines) {
+            if (off > m.offset) break;
+            line = l;
+          }
+          if (reported.insert({m.rule_id, std::string(f->path)}).second) {
+            run.Add(m.rule_id, m.severity, m.verdict, f->path, line,
+                    StrCat("decoded: ", Excerpt(ctx.dbuf, m.offset)), m.explanation);
+          }
         }
-        run.Add(m.rule_id, m.severity, m.verdict, f->path, line,
-                StrCat("decoded: ", Excerpt(ctx.dbuf, m.offset)), m.explanation);
       }
-      yara_hits.resize(raw_hits);
-      for (const YaraMatch& m : yara_hits) {
-        std::uint32_t line = ctx.kind == Kind::kBinary ? 0 : LineOf(f->content, m.offset);
-        run.Add(m.rule_id, m.severity, m.verdict, f->path, line,
-                ctx.kind == Kind::kBinary ? StrCat("offset ", m.offset)
-                                          : Excerpt(f->content, m.offset),
-                m.explanation);
+      if (ctx.kind == Kind::kBinary) {
+        yara_hits.clear();
+        BULWARK_RETURN_IF_ERROR(yara->Scan(f->content, &yara_hits));
+        for (const YaraMatch& m : yara_hits) {
+          if (reported.insert({m.rule_id, std::string(f->path)}).second) {
+            run.Add(m.rule_id, m.severity, m.verdict, f->path, 0,
+                    m.has_offset ? StrCat("offset ", m.offset) : "", m.explanation);
+          }
+        }
+      } else {
+        // Text files are matched together: one YARA pass per package costs far less than one
+        // per file (YARA's fixed cost per scan dominates for small files).
+        if (!batch.empty()) batch += "\n\n";
+        batch_files.push_back({batch.size(), f});
+        batch += f->content;
+        if (batch.size() >= (64u << 20)) BULWARK_RETURN_IF_ERROR(flush_batch());
       }
     }
   }
+  BULWARK_RETURN_IF_ERROR(flush_batch());
   if (const auto* binding = [&]() -> const ScanFile* {
         for (const ScanFile& f : files.files) if (f.path == "binding.gyp") return &f;
         return nullptr;

@@ -50,7 +50,7 @@ struct ScannerOptions {
   // every *.sha256 file lists known-malicious files ("<64 hex> [label]" a line, # comments).
   std::vector<std::string> rule_dirs;
   // JavaScript files larger than this are not parsed (pattern rules still see them).
-  std::uint64_t max_parse_bytes = 512ull << 10;
+  std::uint64_t max_parse_bytes = 192ull << 10;
   // Files larger than this are not content-scanned at all (only name/size/hash rules).
   std::uint64_t max_scan_bytes = 16ull << 20;
 };

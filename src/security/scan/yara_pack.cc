@@ -75,6 +75,7 @@ int OnScan(YR_SCAN_CONTEXT* context, int message, void* message_data, void* user
       have = true;
     }
   }
+  m.has_offset = have;
   if (ctx->out->size() < 1000) ctx->out->push_back(std::move(m));
   return CALLBACK_CONTINUE;
 }

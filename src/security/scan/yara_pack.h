@@ -26,7 +26,8 @@ struct YaraMatch {
   Severity severity = Severity::kHigh;
   Verdict verdict = Verdict::kHold;
   std::string explanation;
-  std::uint64_t offset = 0;  // first matching string's offset (0 when the condition had none)
+  std::uint64_t offset = 0;  // first matching string's offset
+  bool has_offset = false;   // false: the condition matched without any string
 };
 
 struct RuleSource {
