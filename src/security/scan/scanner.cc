@@ -525,9 +525,11 @@ void Scanner::Impl::FileRules(FileCtx& ctx, Run& run) const {
   const JsEvent* silent = nullptr;
   for (const auto& e : ctx.js.events) if (e.kind == K::kSpawn && e.silent) { silent = &e; break; }
   const bool env_whole = ctx.HasEvent(K::kEnvWhole) || ctx.hits.Has(Ind::kEnvWhole);
-  const bool creds = ctx.HasEvent(K::kCredRead) ||
-                     (!ctx.parsed && ctx.Has(Ind::kCredPath) && ctx.hits.Has(Ind::kFsModule)) ||
-                     ctx.Has(Ind::kTrufflehog);
+  // Credential reads seen by the parser; in files too large to parse, a credential path next to
+  // an fs module is only a weak sign (bundles mention ".npmrc" to detect package managers).
+  const bool creds = ctx.HasEvent(K::kCredRead) || ctx.Has(Ind::kTrufflehog);
+  const bool creds_weak =
+      creds || (!ctx.parsed && ctx.Has(Ind::kCredPath) && ctx.hits.Has(Ind::kFsModule));
   const bool sysinfo = ctx.HasEvent(K::kSysinfo) && ctx.Has(Ind::kSysinfo);
   bool public_ip = false;
   std::uint64_t ip_end = 0;
@@ -654,7 +656,7 @@ void Scanner::Impl::FileRules(FileCtx& ctx, Run& run) const {
   }
 
   // ---- correlations: capability and intent in the same file ----
-  if ((net && (env_whole || creds)) || (dest && (env_whole || creds || sysinfo))) {
+  if ((net && (env_whole || creds)) || (dest && (env_whole || creds_weak || sysinfo))) {
     std::uint32_t line = 0;
     std::string evidence;
     if (const JsEvent* e = ctx.Event(K::kCredRead)) { line = e->line; }
