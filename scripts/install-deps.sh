@@ -14,6 +14,8 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libabsl-dev libsqlite3-dev libssl-dev libargon2-dev libarchive-dev zlib1g-dev
   libyaml-cpp-dev libcli11-dev libfmt-dev
+  # publish-time scanner (docs/scanning.md): JavaScript parser runtime, pattern engines
+  libtree-sitter-dev libhyperscan-dev libyara-dev
   # tests, fuzzing, benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev clang-14 libfuzzer-14-dev libclang-rt-14-dev
   nodejs npm wrk sqlite3 curl procps python3
@@ -53,4 +55,11 @@ if [ -f tests/package.json ]; then
     echo "install-deps: npm ci in tests/"
     (cd tests && npm ci --no-audit --no-fund --loglevel=error)
   fi
+fi
+
+# tree-sitter grammar C sources the scanner compiles (pinned by scripts/grammars/package-lock.json;
+# never committed). --ignore-scripts: only the C sources are wanted, not the Node binding.
+if [ ! -d scripts/grammars/node_modules ] || [ scripts/grammars/package-lock.json -nt scripts/grammars/node_modules/.package-lock.json ]; then
+  echo "install-deps: npm ci in scripts/grammars/"
+  (cd scripts/grammars && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 fi

@@ -31,5 +31,6 @@ void AddPasswordsCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddSecurityCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddKeysCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddModerationCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
+void AddScanCommand(CLI::App& app, CommonFlags& flags, int& exit_code);
 
 }  // namespace bulwark::cli

@@ -1,0 +1,2 @@
+'use strict';
+exports.analyze = function analyze(ast, options) { return { ast, options }; };
