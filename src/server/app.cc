@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "server/key_file.h"
 #include "server/security_stats.h"
+#include "security/engine_scanner.h"
 #include "server/partner_keys.h"
 
 namespace bulwark {
@@ -84,8 +85,15 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
   BULWARK_ASSIGN_OR_RETURN(app->moderation_store_,
                            NewSqliteModerationStore(config.data_dir + "/bulwark.sqlite3"));
   const ScanningConfig& scanning = config.scanning;
-  if (!scanning.indicators.empty()) {
-    app->scanner_ = std::make_shared<IndicatorScanner>(scanning.indicators);
+  if (mode == Mode::kServe) {
+    // The engine (docs/scanning.md) plus the operator's literal indicators; only the server
+    // publishes, so admin commands skip compiling the rule databases. A rule pack that does
+    // not compile stops start-up, naming its file and line.
+    scan::ScannerOptions engine_options;
+    engine_options.rule_dirs = scanning.rules_dirs;
+    BULWARK_ASSIGN_OR_RETURN(std::unique_ptr<scan::Scanner> engine,
+                             scan::Scanner::Create(engine_options));
+    app->scanner_ = std::make_shared<EngineScanner>(std::move(engine), scanning.indicators);
   }
   if (scanning.enabled) {
     app->scan_gate_ = std::make_unique<ScanGate>(

@@ -53,7 +53,8 @@ absl::Status ParseScanningConfig(const YAML::Node& node, const YAML::Node& moder
                                  const std::string& base_dir, ScanningConfig& out) {
   BULWARK_RETURN_IF_ERROR(OnlyKeys(node, "scanning",
                                    {"enabled", "timeout_ms", "on_error", "high_impact_downloads",
-                                    "policy", "rules", "between_versions", "worm", "indicators"}));
+                                    "policy", "rules", "between_versions", "worm", "indicators",
+                                    "rules_dirs"}));
   const std::string w = "scanning.";
   BULWARK_RETURN_IF_ERROR(Get(node, "enabled", out.enabled, w));
   PublishPolicy& policy = out.gate.policy;
@@ -121,6 +122,18 @@ absl::Status ParseScanningConfig(const YAML::Node& node, const YAML::Node& moder
       return Bad("scanning.worm", "packages must be at least 2 and window_minutes positive");
     }
     out.gate.worm.window = absl::Minutes(minutes);
+  }
+  if (node && node["rules_dirs"]) {
+    const YAML::Node list = node["rules_dirs"];
+    if (!list.IsSequence()) return Bad("scanning.rules_dirs", "must be a list of folders");
+    for (const auto& item : list) {
+      if (!item.IsScalar() || item.Scalar().empty()) {
+        return Bad("scanning.rules_dirs[]", "must be a folder path");
+      }
+      std::filesystem::path dir(item.Scalar());
+      if (dir.is_relative()) dir = std::filesystem::path(base_dir) / dir;
+      out.rules_dirs.push_back(dir.lexically_normal().string());
+    }
   }
   if (node && node["indicators"]) {
     const YAML::Node list = node["indicators"];

@@ -18,6 +18,9 @@ struct ScanningConfig {
   bool enabled = true;  // false: no version gate at all (not even leaked-token revocation).
   GateOptions gate;
   std::vector<Indicator> indicators;
+  // `scanning.rules_dirs`: extra YARA rule packs (*.yar) and known-bad hash lists (*.sha256)
+  // compiled with the built-in pack at start (docs/scanning.md). Absolute.
+  std::vector<std::string> rules_dirs;
   ModerationOptions moderation;
   std::string partner_keys_file;  // Absolute when set.
   std::string partner_keys_url;
