@@ -18,6 +18,9 @@
 
 namespace bulwark {
 
+class AdvisoryIndexCache;  // audit_handlers.cc
+std::shared_ptr<AdvisoryIndexCache> NewAdvisoryIndexCache(AdvisoryStore* store);
+
 struct ApiOptions {
   // Base URL for tarball, login and pagination URLs, without trailing slash. Empty: built from
   // the request's Host header (validated), so tarball URLs follow the host the client used.
@@ -97,6 +100,8 @@ class RegistryApi final : public http::Application {
   // audit_handlers.cc
   http::Response AuditBulk(Ctx& ctx);
   http::Response AuditQuick(Ctx& ctx);
+  // advisory_admin_handlers.cc: /-/bulwark/v1/advisories[/ID]
+  http::Response AdvisoryAdmin(Ctx& ctx, const std::string& id);
 
   AccountService& accounts_;
   PackageService& packages_;
@@ -106,6 +111,7 @@ class RegistryApi final : public http::Application {
   BlobCache blob_cache_;
   DownloadCounter* const downloads_;
   AdvisoryStore* const advisories_;
+  const std::shared_ptr<AdvisoryIndexCache> advisory_index_;  // Null without advisories_.
 };
 
 // JSON response helpers shared by the handler files.

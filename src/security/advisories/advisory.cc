@@ -44,19 +44,26 @@ absl::StatusOr<semver::Version> ParseEventVersion(std::string_view v) {
   return parsed;
 }
 
-struct SortedEvent {
-  Event::Kind kind;
-  bool zero = false;  // introduced "0": before every version.
-  semver::Version version;
-};
+bool Evaluated(const AffectedRange& r) { return r.type == "SEMVER" || r.type == "ECOSYSTEM"; }
 
-// Events in evaluation order: by version, "0" first, ties in Kind order (introduced, fixed,
-// last_affected). With that tie order, EmitRange's intervals and the evaluation loop agree on
-// every version (a version both fixed and last_affected is not affected, as the loop says).
-std::vector<SortedEvent> SortEvents(const std::vector<Event>& events) {
-  std::vector<SortedEvent> out;
-  for (const Event& e : events) {
-    SortedEvent s;
+// A limit "containing *" is infinity (OSV "Special values").
+bool IsInfiniteLimit(std::string_view v) { return v.find('*') != std::string_view::npos; }
+
+}  // namespace
+
+CompiledRange CompileRange(const AffectedRange& r) {
+  CompiledRange c;
+  for (const Event& e : r.events) {
+    if (e.kind == Event::Kind::kLimit) {
+      c.has_limit = true;
+      if (IsInfiniteLimit(e.version)) {
+        c.infinite_limit = true;
+      } else if (auto v = semver::Parse(e.version, kNpmAudit); v.ok()) {
+        c.limits.push_back(std::move(*v));
+      }
+      continue;
+    }
+    CompiledRange::SortedEvent s;
     s.kind = e.kind;
     if (e.kind == Event::Kind::kIntroduced && e.version == "0") {
       s.zero = true;
@@ -65,55 +72,66 @@ std::vector<SortedEvent> SortEvents(const std::vector<Event>& events) {
       if (!v.ok()) continue;  // Refused at parse time; stored data is not trusted to crash us.
       s.version = std::move(*v);
     }
-    out.push_back(std::move(s));
+    c.events.push_back(std::move(s));
   }
-  std::stable_sort(out.begin(), out.end(), [](const SortedEvent& a, const SortedEvent& b) {
-    if (a.zero != b.zero) return a.zero;
-    if (!a.zero) {
-      int c = semver::Compare(a.version, b.version);
-      if (c != 0) return c < 0;
-    }
-    return static_cast<int>(a.kind) < static_cast<int>(b.kind);
-  });
-  return out;
+  // Events in evaluation order: by version, "0" first, ties in Kind order (introduced, fixed,
+  // last_affected). With that tie order, Intervals and the evaluation loop agree on every
+  // version (a version both fixed and last_affected is not affected, as the loop says).
+  std::stable_sort(c.events.begin(), c.events.end(),
+                   [](const CompiledRange::SortedEvent& a, const CompiledRange::SortedEvent& b) {
+                     if (a.zero != b.zero) return a.zero;
+                     if (!a.zero) {
+                       int cmp = semver::Compare(a.version, b.version);
+                       if (cmp != 0) return cmp < 0;
+                     }
+                     return static_cast<int>(a.kind) < static_cast<int>(b.kind);
+                   });
+  return c;
 }
 
-bool Evaluated(const AffectedRange& r) { return r.type == "SEMVER" || r.type == "ECOSYSTEM"; }
-
-// The OSV evaluation loop, verbatim. "limit" is treated as "fixed" (it only has a meaning for
-// GIT ranges, which are not evaluated).
-bool RangeAffects(const AffectedRange& r, const semver::Version& v) {
+// The OSV evaluation algorithm (schema "Evaluation": IncludedInRanges and BeforeLimits),
+// verbatim: a range applies below any of its limits (all versions when it has none, or one is
+// "*"), and its sorted events are walked: introduced makes the version vulnerable from there,
+// fixed ends that at itself, last_affected after itself.
+bool CompiledRange::Affects(const semver::Version& v) const {
+  if (has_limit && !infinite_limit) {
+    bool before = false;
+    for (const semver::Version& l : limits) before = before || semver::Compare(v, l) < 0;
+    if (!before) return false;
+  }
   bool vulnerable = false;
-  for (const SortedEvent& e : SortEvents(r.events)) {
+  for (const SortedEvent& e : events) {
     switch (e.kind) {
       case Event::Kind::kIntroduced:
         if (e.zero || semver::Compare(v, e.version) >= 0) vulnerable = true;
         break;
       case Event::Kind::kFixed:
-      case Event::Kind::kLimit:
         if (semver::Compare(v, e.version) >= 0) vulnerable = false;
         break;
       case Event::Kind::kLastAffected:
         if (semver::Compare(v, e.version) > 0) vulnerable = false;
+        break;
+      case Event::Kind::kLimit:
         break;
     }
   }
   return vulnerable;
 }
 
-// The same step function as RangeAffects, as comparator sets: introduced opens ">=X" (or
-// nothing for "0"), fixed closes "<X", last_affected closes "<=X"; events that do not change
-// the state are skipped, exactly as they change nothing in the loop.
-void EmitRange(const AffectedRange& r, std::vector<std::string>& sets) {
+// The same step function as Affects, as intervals: introduced opens [X (or from the least
+// version for "0"), fixed closes X), last_affected closes X]; events that do not change the
+// state are skipped, exactly as they change nothing in the loop. The limits then cut every
+// interval below the greatest limit.
+std::vector<Interval> CompiledRange::Intervals() const {
+  std::vector<Interval> out;
   bool open = false;
   std::optional<semver::Version> lo;
-  auto close = [&](std::string_view op, const semver::Version& hi) {
+  auto close = [&](bool incl, const semver::Version& hi) {
     open = false;
-    if (lo && op == "<" && semver::Compare(*lo, hi) >= 0) return;  // Empty.
-    std::string set = lo ? StrCat(">=", lo->ToString(), " ") : std::string();
-    sets.push_back(StrCat(set, op, hi.ToString()));
+    if (lo && !incl && semver::Compare(*lo, hi) >= 0) return;  // Empty.
+    out.push_back(Interval{lo, hi, incl});
   };
-  for (const SortedEvent& e : SortEvents(r.events)) {
+  for (const SortedEvent& e : events) {
     switch (e.kind) {
       case Event::Kind::kIntroduced:
         if (!open) {
@@ -122,15 +140,49 @@ void EmitRange(const AffectedRange& r, std::vector<std::string>& sets) {
         }
         break;
       case Event::Kind::kFixed:
-      case Event::Kind::kLimit:
-        if (open) close("<", e.version);
+        if (open) close(false, e.version);
         break;
       case Event::Kind::kLastAffected:
-        if (open) close("<=", e.version);
+        if (open) close(true, e.version);
+        break;
+      case Event::Kind::kLimit:
         break;
     }
   }
-  if (open) sets.push_back(lo ? StrCat(">=", lo->ToString()) : "*");
+  if (open) out.push_back(Interval{lo, std::nullopt, false});
+  if (!has_limit || infinite_limit) return out;
+  if (limits.empty()) return {};  // Only unparseable limits: BeforeLimits is never true.
+  const semver::Version* top = &limits[0];
+  for (const semver::Version& l : limits) {
+    if (semver::Compare(l, *top) > 0) top = &l;
+  }
+  std::vector<Interval> cut;
+  for (Interval& i : out) {
+    if (!i.hi || semver::Compare(*i.hi, *top) > 0 ||
+        (semver::Compare(*i.hi, *top) == 0 && i.hi_inclusive)) {
+      i.hi = *top;
+      i.hi_inclusive = false;
+    }
+    if (i.lo) {
+      const int c = semver::Compare(*i.lo, *i.hi);
+      if (c > 0 || (c == 0 && !i.hi_inclusive)) continue;  // Empty once cut.
+    }
+    cut.push_back(std::move(i));
+  }
+  return cut;
+}
+
+namespace {
+
+std::string FormatInterval(const Interval& i) {
+  if (!i.lo && !i.hi) return "*";
+  if (i.lo && i.hi && i.hi_inclusive && semver::Compare(*i.lo, *i.hi) == 0) {
+    return i.lo->ToString();
+  }
+  std::string lo = i.lo ? StrCat(">=", i.lo->ToString()) : std::string();
+  if (!i.hi) return lo;
+  std::string hi = StrCat(i.hi_inclusive ? "<=" : "<", i.hi->ToString());
+  return lo.empty() ? hi : StrCat(lo, " ", hi);
 }
 
 // The version right after `v` in semver order, so that ">v" can be written as the inclusive
@@ -193,7 +245,8 @@ absl::StatusOr<Affected> ParseAffected(const json::object& o) {
           }
           if (!val.is_string()) return absl::InvalidArgumentError("an event version not a string");
           e.version = std::string(val.get_string());
-          if (npm && Evaluated(r) && !(e.kind == Event::Kind::kIntroduced && e.version == "0")) {
+          if (npm && Evaluated(r) && !(e.kind == Event::Kind::kIntroduced && e.version == "0") &&
+              !(e.kind == Event::Kind::kLimit && IsInfiniteLimit(e.version))) {
             BULWARK_RETURN_IF_ERROR(ParseEventVersion(e.version).status());
           }
           r.events.push_back(std::move(e));
@@ -499,45 +552,106 @@ absl::StatusOr<std::vector<Advisory>> ParseNpmAdvisoryLine(std::string_view line
   return out;
 }
 
-bool IsAffected(const Affected& aff, const semver::Version& version) {
-  for (const AffectedRange& r : aff.ranges) {
-    if (Evaluated(r) && RangeAffects(r, version)) return true;
+CompiledAffected::CompiledAffected(const Advisory& a, std::string_view package) {
+  for (const Affected& aff : a.affected) {
+    if (aff.ecosystem != "npm" || aff.package != package) continue;
+    for (const AffectedRange& r : aff.ranges) {
+      if (Evaluated(r)) ranges.push_back(CompileRange(r));
+    }
+    for (const std::string& listed : aff.versions) {
+      if (auto v = semver::Parse(listed, kNpmAudit); v.ok()) versions.push_back(std::move(*v));
+    }
   }
-  for (const std::string& listed : aff.versions) {
-    auto v = semver::Parse(listed, kNpmAudit);
-    if (v.ok() && semver::Compare(*v, version) == 0) return true;
+}
+
+bool CompiledAffected::Affects(const semver::Version& v) const {
+  for (const semver::Version& listed : versions) {
+    if (semver::Compare(listed, v) == 0) return true;
+  }
+  for (const CompiledRange& r : ranges) {
+    if (r.Affects(v)) return true;
   }
   return false;
+}
+
+std::vector<Interval> CompiledAffected::Intervals() const {
+  std::vector<Interval> out;
+  for (const CompiledRange& r : ranges) {
+    for (Interval& i : r.Intervals()) out.push_back(std::move(i));
+  }
+  for (const semver::Version& v : versions) out.push_back(Interval{v, v, true});
+  return out;
+}
+
+std::string CompiledAffected::VulnerableRange() const {
+  std::vector<std::string> sets;
+  std::set<std::string> seen;
+  for (const Interval& i : Intervals()) {
+    std::string set = FormatInterval(i);
+    if (set == "*") return "*";
+    // Several affected entries often repeat one range: keep the first of each.
+    if (seen.insert(set).second) sets.push_back(std::move(set));
+  }
+  if (sets.empty()) return "<0.0.0-0";
+  return StrJoin(sets, " || ");
+}
+
+std::string CompiledAffected::PatchedRange() const {
+  std::vector<Interval> all = Intervals();
+  if (all.empty()) return "*";
+  // Lower bounds in order (none first); then merge what overlaps or touches.
+  std::sort(all.begin(), all.end(), [](const Interval& a, const Interval& b) {
+    if (!a.lo || !b.lo) return !a.lo && b.lo;
+    return semver::Compare(*a.lo, *b.lo) < 0;
+  });
+  std::vector<Interval> merged;
+  for (Interval& i : all) {
+    if (!merged.empty()) {
+      Interval& last = merged.back();
+      const bool touches = !last.hi || (i.lo && semver::Compare(*last.hi, *i.lo) >= 0) || !i.lo;
+      if (touches) {
+        if (!last.hi) continue;
+        if (!i.hi) {
+          last.hi.reset();
+          continue;
+        }
+        const int c = semver::Compare(*i.hi, *last.hi);
+        if (c > 0 || (c == 0 && i.hi_inclusive)) {
+          last.hi = i.hi;
+          last.hi_inclusive = i.hi_inclusive;
+        }
+        continue;
+      }
+    }
+    merged.push_back(std::move(i));
+  }
+  std::vector<std::string> gaps;
+  if (merged.front().lo) gaps.push_back(StrCat("<", merged.front().lo->ToString()));
+  for (size_t k = 0; k < merged.size(); ++k) {
+    const Interval& i = merged[k];
+    if (!i.hi) break;
+    std::string from = StrCat(i.hi_inclusive ? ">" : ">=", i.hi->ToString());
+    if (k + 1 == merged.size()) {
+      gaps.push_back(std::move(from));
+    } else {
+      gaps.push_back(StrCat(from, " <", merged[k + 1].lo->ToString()));
+    }
+  }
+  // pnpm's word for "no fix": patched_versions "<0.0.0".
+  return gaps.empty() ? "<0.0.0" : StrJoin(gaps, " || ");
 }
 
 bool IsAffected(const Advisory& a, std::string_view package, const semver::Version& version) {
   if (a.withdrawn) return false;
-  for (const Affected& aff : a.affected) {
-    if (aff.ecosystem == "npm" && aff.package == package && IsAffected(aff, version)) return true;
-  }
-  return false;
+  return CompiledAffected(a, package).Affects(version);
 }
 
 std::string VulnerableRange(const Advisory& a, std::string_view package) {
-  std::vector<std::string> sets;
-  for (const Affected& aff : a.affected) {
-    if (aff.ecosystem != "npm" || aff.package != package) continue;
-    for (const AffectedRange& r : aff.ranges) {
-      if (Evaluated(r)) EmitRange(r, sets);
-    }
-    for (const std::string& listed : aff.versions) {
-      if (auto v = semver::Parse(listed, kNpmAudit); v.ok()) sets.push_back(v->ToString());
-    }
-  }
-  if (std::find(sets.begin(), sets.end(), "*") != sets.end()) return "*";
-  if (sets.empty()) return "<0.0.0-0";
-  // Drop repeats (several affected entries often repeat one range) but keep the order.
-  std::vector<std::string> unique;
-  std::set<std::string> seen;
-  for (auto& s : sets) {
-    if (seen.insert(s).second) unique.push_back(std::move(s));
-  }
-  return StrJoin(unique, " || ");
+  return CompiledAffected(a, package).VulnerableRange();
+}
+
+std::string PatchedRange(const Advisory& a, std::string_view package) {
+  return CompiledAffected(a, package).PatchedRange();
 }
 
 std::vector<std::string> NpmPackages(const Advisory& a) {

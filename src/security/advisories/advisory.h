@@ -25,7 +25,7 @@ std::string_view SeverityName(Severity s);
 std::optional<Severity> ParseSeverity(std::string_view s);
 
 struct Event {
-  // Ties between events of one version sort in this order (see EmitRange in advisory.cc).
+  // Ties between events of one version sort in this order (see CompileRange).
   enum class Kind { kIntroduced = 0, kFixed = 1, kLastAffected = 2, kLimit = 3 };
   Kind kind = Kind::kIntroduced;
   std::string version;  // As given; "0" for introduced means "since the first version".
@@ -98,15 +98,61 @@ absl::StatusOr<std::vector<Advisory>> ParseNpmAdvisoryLine(std::string_view line
 // ranges with the same meaning. InvalidArgument when the range does not parse.
 absl::StatusOr<std::vector<AffectedRange>> RangeToOsv(std::string_view range);
 
-// Whether `version` of `package` (an npm package) is affected: the OSV evaluation algorithm per
-// range (events sorted by version, introduced "0" first; fixed excludes, last_affected includes)
-// or listed in `versions`. Withdrawn advisories affect nothing.
-bool IsAffected(const Advisory& a, std::string_view package, const semver::Version& version);
-bool IsAffected(const Affected& aff, const semver::Version& version);
+// A span of versions: from `lo` (inclusive; nullopt: from the least version) to `hi`
+// (nullopt: without end).
+struct Interval {
+  std::optional<semver::Version> lo;
+  std::optional<semver::Version> hi;
+  bool hi_inclusive = false;
+};
 
-// The `vulnerable_versions` range npm expects for `package`, e.g. ">=1.0.0 <1.2.3 ||
-// >=2.0.0 <=2.1.0"; "<0.0.0-0" (matches nothing) when nothing is affected.
+// One SEMVER/ECOSYSTEM range with its versions parsed and its events sorted, as the OSV
+// evaluation algorithm walks them.
+struct CompiledRange {
+  struct SortedEvent {
+    Event::Kind kind = Event::Kind::kIntroduced;
+    bool zero = false;  // introduced "0": before every version.
+    semver::Version version;
+  };
+  std::vector<SortedEvent> events;  // By version, "0" first; ties: introduced, fixed, last_affected.
+  bool has_limit = false;
+  bool infinite_limit = false;          // A limit "*".
+  std::vector<semver::Version> limits;  // The others.
+
+  // The OSV algorithm: BeforeLimits, then the walk over the sorted events.
+  bool Affects(const semver::Version& v) const;
+  // The affected versions as disjoint intervals, in order (the walk's step function).
+  std::vector<Interval> Intervals() const;
+};
+CompiledRange CompileRange(const AffectedRange& r);
+
+// What an advisory says about one npm package, compiled once (the bulk endpoint keeps these in
+// memory): its ranges and its explicitly listed versions.
+struct CompiledAffected {
+  CompiledAffected() = default;
+  CompiledAffected(const Advisory& a, std::string_view package);
+
+  std::vector<CompiledRange> ranges;
+  std::vector<semver::Version> versions;
+
+  // OSV's IsVulnerable for this package: a listed version, or inside a range.
+  bool Affects(const semver::Version& v) const;
+  std::vector<Interval> Intervals() const;
+  // npm's vulnerable_versions: ">=1.0.0 <1.2.3 || >=2.0.0 <=2.1.0 || 3.0.0-beta.1";
+  // "<0.0.0-0" (matches nothing) when nothing is affected.
+  std::string VulnerableRange() const;
+  // The complement, as npm v6 / pnpm's patched_versions: ">=1.2.3 <2.0.0 || >2.1.0"; "<0.0.0"
+  // (pnpm's "no fix") when every version is affected.
+  std::string PatchedRange() const;
+};
+
+// Whether `version` of `package` (an npm package) is affected: the OSV evaluation algorithm per
+// range or listed in `versions`. Withdrawn advisories affect nothing.
+bool IsAffected(const Advisory& a, std::string_view package, const semver::Version& version);
+
+// The `vulnerable_versions` / `patched_versions` ranges for `package` (CompiledAffected).
 std::string VulnerableRange(const Advisory& a, std::string_view package);
+std::string PatchedRange(const Advisory& a, std::string_view package);
 
 // The npm package names the advisory is about (ecosystem "npm").
 std::vector<std::string> NpmPackages(const Advisory& a);
