@@ -36,6 +36,7 @@ bench: build
 	@bash bench/run.sh
 	@bash bench/typosquat/run.sh
 	@bash bench/passwords/run.sh
+	@bash bench/advisories/run.sh
 
 clean:
 	rm -rf $(BUILD) build-fuzz

@@ -2,6 +2,8 @@
 // quick-audit endpoint of npm 6, yarn berry <= 3 and pnpm (which posts to .../audits/quick and
 // falls back to .../audits), answered from the advisory database (bulwark advisories import).
 
+#include <time.h>
+
 #include <chrono>
 #include <set>
 
@@ -56,6 +58,12 @@ void CollectTree(const json::object& deps, const std::string& prefix,
   }
 }
 
+double ThreadCpuMillis() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
 }  // namespace
 
 // The compiled advisories, rebuilt when the store's generation moves (an import, an admin
@@ -103,17 +111,20 @@ http::Response RegistryApi::AuditBulk(Ctx& ctx) {
   // Without a database the truthful answer is "no known advisories"; npm audit fails on
   // anything but a JSON object.
   if (advisories_ == nullptr) return JsonResponse(200, json::object{});
-  // The time spent here goes out as Server-Timing (bench/advisories measures it).
+  // The time spent here goes out as Server-Timing (bench/advisories measures it): elapsed, and
+  // this thread's CPU time, which a loaded machine does not inflate.
   const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = ThreadCpuMillis();
   auto body = AuditBody(ctx.req);
   if (!body.ok()) return ErrorResponse(body.status());
   auto request = advisories::ParseBulkRequest(*body);
   if (!request.ok()) return ErrorResponse(request.status());
   auto index = advisory_index_->Get();
   if (!index.ok()) return ErrorResponse(index.status());
-  http::Response res = NoStore(JsonResponse(200, (*index)->Bulk(*request)));
+  http::Response res = NoStore(http::Response::Json(200, (*index)->BulkJson(*request)));
   const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
-  res.Set("server-timing", absl::StrFormat("audit;dur=%.3f", took.count()));
+  res.Set("server-timing", absl::StrFormat("audit;dur=%.3f, cpu;dur=%.3f", took.count(),
+                                           ThreadCpuMillis() - cpu_start));
   return res;
 }
 

@@ -361,6 +361,7 @@ TEST(GunzipTest, CapsInflatedSize) {
 }  // namespace bulwark::advisories
 
 #include "security/advisories/bulk.h"
+#include "security/advisories/index.h"
 
 namespace bulwark::advisories {
 namespace {
@@ -380,6 +381,10 @@ TEST(BulkTest, AnswersOnlyAffectedPackages) {
             R"("cwe":["CWE-1321"],"cvss":{"score":9.8E0,"vectorString":)"
             R"("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}}]})");
   EXPECT_EQ(ToJson(BulkResponse(*ParseBulkRequest(R"({"pkg":["1.5.0"]})"), {a})), "{}");
+  // The server's text answer is the same document.
+  AdvisoryIndex index({a, withdrawn});
+  EXPECT_EQ(index.BulkJson(*req), ToJson(res));
+  EXPECT_EQ(index.BulkJson(*ParseBulkRequest(R"({"pkg":["1.5.0"],"x\"y":["1.0.0"]})")), "{}");
   EXPECT_EQ(ParseBulkRequest("[]").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ParseBulkRequest(R"({"a":"1.0.0"})").status().message(),
             "versions of a must be an array");
@@ -396,7 +401,6 @@ TEST(BulkTest, NoCvssIsScoreZero) {
 }  // namespace
 }  // namespace bulwark::advisories
 
-#include "security/advisories/index.h"
 #include "security/advisories/report.h"
 
 namespace bulwark::advisories {

@@ -22,7 +22,8 @@ class AdvisoryIndex {
     std::shared_ptr<const Advisory> advisory;
     CompiledAffected affected;
     Severity severity = Severity::kHigh;
-    json::object bulk;  // BulkEntry(advisory, package).
+    json::object bulk;      // BulkEntry(advisory, package).
+    std::string bulk_json;  // The same, serialised.
   };
 
   // Withdrawn advisories are left out.
@@ -30,10 +31,17 @@ class AdvisoryIndex {
 
   // The advisories naming `package`, ordered by id; empty when none.
   const std::vector<Entry>& For(std::string_view package) const;
+  // For(package)'s entries that affect any of `versions` (versions that are not semver are
+  // skipped), appended to `out` in id order.
+  void Matching(std::string_view package, const std::vector<std::string>& versions,
+                std::vector<const Entry*>& out) const;
   size_t advisories() const { return advisories_; }
 
   // The bulk answer (BulkResponse's contract) from the index.
   json::object Bulk(const BulkRequest& request) const;
+  // The same answer as JSON text, assembled from the entries serialised at build time (no
+  // document is built or copied per request: the server's hot path).
+  std::string BulkJson(const BulkRequest& request) const;
 
  private:
   struct Hash {

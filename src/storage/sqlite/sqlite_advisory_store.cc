@@ -4,6 +4,7 @@
 // one transaction (one fsync, not one per advisory).
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "absl/synchronization/mutex.h"
@@ -117,12 +118,19 @@ class SqliteAdvisoryStore final : public AdvisoryStore {
     return db_.Exec("COMMIT");
   }
 
+  // Asked on every audit request: the statement is prepared once.
   absl::StatusOr<int64_t> Generation() override {
     absl::MutexLock l(&mu_);
-    BULWARK_ASSIGN_OR_RETURN(
-        Stmt st, db_.Prepare("SELECT generation FROM advisory_generation WHERE one=1"));
-    BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
-    return row ? st.Int(0) : 0;
+    if (!generation_) {
+      BULWARK_ASSIGN_OR_RETURN(
+          Stmt st, db_.Prepare("SELECT generation FROM advisory_generation WHERE one=1"));
+      generation_.emplace(std::move(st));
+    }
+    generation_->Reset();
+    BULWARK_ASSIGN_OR_RETURN(bool row, generation_->Step());
+    const int64_t g = row ? generation_->Int(0) : 0;
+    generation_->Reset();  // Ends the read, so it holds no snapshot between requests.
+    return g;
   }
 
   absl::StatusOr<AdvisoryCounts> Count() override {
@@ -237,6 +245,7 @@ class SqliteAdvisoryStore final : public AdvisoryStore {
 
   absl::Mutex mu_;
   Db db_ ABSL_GUARDED_BY(mu_);
+  std::optional<Stmt> generation_ ABSL_GUARDED_BY(mu_);  // Destroyed before db_.
 };
 
 }  // namespace
