@@ -218,6 +218,14 @@ absl::StatusOr<Affected> ParseAffected(const json::object& o) {
   }
   aff.versions = Strings(o, "versions");
   if (const json::object* ds = GetObject(o, "database_specific")) aff.database_specific = *ds;
+  if (const json::array* sev = GetArray(o, "severity")) {
+    for (const auto& e : *sev) {
+      if (e.is_object()) {
+        aff.severity.push_back({Str(e.get_object(), "type"), Str(e.get_object(), "score")});
+      }
+    }
+  }
+  aff.raw = o;
   const bool npm = aff.ecosystem == "npm";
   if (npm && aff.package.empty()) return absl::InvalidArgumentError("affected package has no name");
   if (const json::array* ranges = GetArray(o, "ranges")) {
@@ -225,6 +233,7 @@ absl::StatusOr<Affected> ParseAffected(const json::object& o) {
       if (!rv.is_object()) return absl::InvalidArgumentError("a range is not an object");
       AffectedRange r;
       r.type = Str(rv.get_object(), "type");
+      r.raw = rv.get_object();
       if (const json::array* events = GetArray(rv.get_object(), "events")) {
         for (const auto& ev : *events) {
           if (!ev.is_object() || ev.get_object().size() != 1) {
@@ -292,7 +301,12 @@ std::vector<std::string> Advisory::CweIds() const { return Strings(database_spec
 
 Rating Rate(const Advisory& a) {
   Rating r;
-  for (const SeverityEntry& s : a.severity) {
+  // OSV puts severity either on the advisory or on each affected package, never both.
+  std::vector<SeverityEntry> all = a.severity;
+  if (all.empty()) {
+    for (const Affected& aff : a.affected) all.insert(all.end(), aff.severity.begin(), aff.severity.end());
+  }
+  for (const SeverityEntry& s : all) {
     if (s.type != "CVSS_V3") continue;
     auto score = CvssV3BaseScore(s.score);
     if (!score.ok()) continue;
@@ -301,7 +315,7 @@ Rating Rate(const Advisory& a) {
     break;
   }
   if (r.vector.empty()) {
-    for (const SeverityEntry& s : a.severity) {
+    for (const SeverityEntry& s : all) {
       if (s.type == "CVSS_V4") r.vector = s.score;  // Kept for display; not scored.
     }
   }
@@ -355,6 +369,7 @@ absl::StatusOr<Advisory> ParseOsv(const json::value& doc) {
     }
   }
   if (const json::object* ds = GetObject(o, "database_specific")) a.database_specific = *ds;
+  a.raw = o;
   return a;
 }
 
@@ -363,53 +378,72 @@ absl::StatusOr<Advisory> ParseOsvText(std::string_view text) {
   return ParseOsv(v);
 }
 
+namespace {
+
+// Sets `key` to `v`, or removes it when `keep` is false (a field the model has cleared).
+template <typename T>
+void SetOrErase(json::object& o, std::string_view key, bool keep, T&& v) {
+  if (keep) {
+    o[key] = std::forward<T>(v);
+  } else {
+    o.erase(key);
+  }
+}
+
+json::array SeverityArray(const std::vector<SeverityEntry>& list) {
+  json::array sev;
+  for (const auto& s : list) sev.push_back(json::object{{"type", s.type}, {"score", s.score}});
+  return sev;
+}
+
+}  // namespace
+
 json::value ToOsvJson(const Advisory& a) {
-  json::object o;
-  o["schema_version"] = "1.6.0";
+  // What the model names is written from the model; the rest of the document as it was read.
+  json::object o = a.raw;
+  if (!o.contains("schema_version")) o["schema_version"] = "1.6.0";
   o["id"] = a.id;
   o["modified"] = FormatTimestamp(a.modified);
-  if (a.published) o["published"] = FormatTimestamp(*a.published);
-  if (a.withdrawn) o["withdrawn"] = FormatTimestamp(*a.withdrawn);
-  if (!a.aliases.empty()) o["aliases"] = StringArray(a.aliases);
-  if (!a.summary.empty()) o["summary"] = a.summary;
-  if (!a.details.empty()) o["details"] = a.details;
-  if (!a.severity.empty()) {
-    json::array sev;
-    for (const auto& s : a.severity) {
-      sev.push_back(json::object{{"type", s.type}, {"score", s.score}});
-    }
-    o["severity"] = std::move(sev);
-  }
+  SetOrErase(o, "published", a.published.has_value(),
+             a.published ? FormatTimestamp(*a.published) : std::string());
+  SetOrErase(o, "withdrawn", a.withdrawn.has_value(),
+             a.withdrawn ? FormatTimestamp(*a.withdrawn) : std::string());
+  SetOrErase(o, "aliases", !a.aliases.empty(), StringArray(a.aliases));
+  SetOrErase(o, "summary", !a.summary.empty(), a.summary);
+  SetOrErase(o, "details", !a.details.empty(), a.details);
+  SetOrErase(o, "severity", !a.severity.empty(), SeverityArray(a.severity));
   json::array affected;
   for (const Affected& aff : a.affected) {
-    json::object ao;
-    ao["package"] = json::object{{"ecosystem", aff.ecosystem}, {"name", aff.package}};
-    if (!aff.ranges.empty()) {
-      json::array ranges;
-      for (const AffectedRange& r : aff.ranges) {
-        json::array events;
-        for (const Event& e : r.events) {
-          static constexpr std::string_view kNames[] = {"introduced", "fixed", "last_affected",
-                                                        "limit"};
-          events.push_back(json::object{{kNames[static_cast<int>(e.kind)], e.version}});
-        }
-        ranges.push_back(json::object{{"type", r.type}, {"events", std::move(events)}});
+    json::object ao = aff.raw;
+    json::object pkg;
+    if (const json::object* p = GetObject(aff.raw, "package")) pkg = *p;
+    pkg["ecosystem"] = aff.ecosystem;
+    pkg["name"] = aff.package;
+    ao["package"] = std::move(pkg);
+    json::array ranges;
+    for (const AffectedRange& r : aff.ranges) {
+      json::array events;
+      for (const Event& e : r.events) {
+        static constexpr std::string_view kNames[] = {"introduced", "fixed", "last_affected",
+                                                      "limit"};
+        events.push_back(json::object{{kNames[static_cast<int>(e.kind)], e.version}});
       }
-      ao["ranges"] = std::move(ranges);
+      json::object ro = r.raw;
+      ro["type"] = r.type;
+      ro["events"] = std::move(events);
+      ranges.push_back(std::move(ro));
     }
-    if (!aff.versions.empty()) ao["versions"] = StringArray(aff.versions);
-    if (!aff.database_specific.empty()) ao["database_specific"] = aff.database_specific;
+    SetOrErase(ao, "ranges", !ranges.empty(), std::move(ranges));
+    SetOrErase(ao, "versions", !aff.versions.empty(), StringArray(aff.versions));
+    SetOrErase(ao, "severity", !aff.severity.empty(), SeverityArray(aff.severity));
+    SetOrErase(ao, "database_specific", !aff.database_specific.empty(), aff.database_specific);
     affected.push_back(std::move(ao));
   }
   o["affected"] = std::move(affected);
-  if (!a.references.empty()) {
-    json::array refs;
-    for (const auto& r : a.references) {
-      refs.push_back(json::object{{"type", r.type}, {"url", r.url}});
-    }
-    o["references"] = std::move(refs);
-  }
-  if (!a.database_specific.empty()) o["database_specific"] = a.database_specific;
+  json::array refs;
+  for (const auto& r : a.references) refs.push_back(json::object{{"type", r.type}, {"url", r.url}});
+  SetOrErase(o, "references", !refs.empty(), std::move(refs));
+  SetOrErase(o, "database_specific", !a.database_specific.empty(), a.database_specific);
   return o;
 }
 

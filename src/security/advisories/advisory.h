@@ -24,6 +24,11 @@ std::string_view SeverityName(Severity s);
 // "low", "moderate"/"medium", "high", "critical", "info"/"none" (any case); nullopt otherwise.
 std::optional<Severity> ParseSeverity(std::string_view s);
 
+struct SeverityEntry {
+  std::string type;   // "CVSS_V3", "CVSS_V4", ...
+  std::string score;  // The vector string.
+};
+
 struct Event {
   // Ties between events of one version sort in this order (see CompileRange).
   enum class Kind { kIntroduced = 0, kFixed = 1, kLastAffected = 2, kLimit = 3 };
@@ -34,6 +39,7 @@ struct Event {
 struct AffectedRange {
   std::string type;  // "SEMVER" or "ECOSYSTEM" (evaluated with npm ordering); "GIT" is ignored.
   std::vector<Event> events;
+  json::object raw;  // The range as read (repo, database_specific, ...), kept when stored.
 };
 
 struct Affected {
@@ -42,11 +48,8 @@ struct Affected {
   std::vector<AffectedRange> ranges;
   std::vector<std::string> versions;  // Explicitly affected versions.
   json::object database_specific;
-};
-
-struct SeverityEntry {
-  std::string type;   // "CVSS_V3", "CVSS_V4", ...
-  std::string score;  // The vector string.
+  std::vector<SeverityEntry> severity;  // Per-package severity (then the advisory has none).
+  json::object raw;  // The entry as read (purl, ecosystem_specific, ...), kept when stored.
 };
 
 struct Reference {
@@ -66,6 +69,9 @@ struct Advisory {
   absl::Time modified = absl::UnixEpoch();
   std::optional<absl::Time> withdrawn;
   json::object database_specific;  // cwe_ids, severity (GHSA), the npm-format extras.
+  // The document as read: fields the model does not name (related, credits, ...) are stored
+  // as they came, so an import loses nothing.
+  json::object raw;
 
   bool IsMalware() const;
   std::vector<std::string> CweIds() const;  // database_specific.cwe_ids, e.g. "CWE-79".

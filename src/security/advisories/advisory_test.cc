@@ -533,3 +533,36 @@ TEST(RecordsTest, AdminWritesAndMalwareAdvisories) {
 
 }  // namespace
 }  // namespace bulwark::advisories
+
+namespace bulwark::advisories {
+namespace {
+
+TEST(OsvTest, StoredDocumentKeepsWhatTheModelDoesNotName) {
+  constexpr char kDoc[] = R"json({"schema_version":"1.4.0","id":"GHSA-keep","modified":"2024-01-01T00:00:00Z",
+    "related":["CVE-2024-1"],"credits":[{"name":"Ada","type":"FINDER"}],"summary":"s",
+    "affected":[{"package":{"ecosystem":"npm","name":"p","purl":"pkg:npm/p"},
+      "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L"}],
+      "ecosystem_specific":{"affected_functions":["f"]},
+      "ranges":[{"type":"SEMVER","repo":"https://example.com/r","events":[{"introduced":"0"}],
+                 "database_specific":{"x":1}}]}]})json";
+  Advisory a = FromOsv(kDoc);
+  const std::string stored = ToJson(ToOsvJson(a));
+  for (std::string_view kept : {R"("schema_version":"1.4.0")", R"("related":["CVE-2024-1"])",
+                                R"("credits":[{"name":"Ada","type":"FINDER"}])",
+                                R"("purl":"pkg:npm/p")", R"("ecosystem_specific":)",
+                                R"("repo":"https://example.com/r")", R"("database_specific":{"x":1})",
+                                R"("severity":[{"type":"CVSS_V3")"}) {
+    EXPECT_TRUE(StrContains(stored, kept)) << kept << " lost from " << stored;
+  }
+  // Stored again unchanged (re-imports compare the text), and rated from the package severity.
+  EXPECT_EQ(ToJson(ToOsvJson(FromOsv(stored))), stored);
+  EXPECT_EQ(Rate(a).level, Severity::kModerate);
+  ASSERT_TRUE(Rate(a).score);
+  EXPECT_DOUBLE_EQ(*Rate(a).score, 5.3);
+  // What the model clears is cleared in the document.
+  a.summary.clear();
+  EXPECT_FALSE(StrContains(ToJson(ToOsvJson(a)), R"("summary")"));
+}
+
+}  // namespace
+}  // namespace bulwark::advisories
