@@ -92,8 +92,8 @@ http::Response RegistryApi::AdvisoryAdmin(Ctx& ctx, const std::string& id) {
   if (m == "DELETE") {
     if (!stored) return ErrorResponse(absl::NotFoundError("advisory not found"));
     if (stored->withdrawn) {
-      return JsonResponse(200,
-                          json::object{{"ok", true}, {"advisory", Summary(*stored, *stored_record)}});
+      return JsonResponse(
+          200, json::object{{"ok", true}, {"advisory", Summary(*stored, *stored_record)}});
     }
     next = advisories::Withdrawn(*stored, clock_.Now());
   } else {
@@ -112,8 +112,8 @@ http::Response RegistryApi::AdvisoryAdmin(Ctx& ctx, const std::string& id) {
     }
     auto parsed = advisories::ParseOsv(*doc);
     if (!parsed.ok()) return ErrorResponse(parsed.status());
-    auto prepared =
-        advisories::PrepareAdminWrite(std::move(*parsed), stored ? &*stored : nullptr, clock_.Now());
+    auto prepared = advisories::PrepareAdminWrite(std::move(*parsed), stored ? &*stored : nullptr,
+                                                  clock_.Now());
     if (!prepared.ok()) return ErrorResponse(prepared.status());
     next = std::move(*prepared);
   }
@@ -123,7 +123,10 @@ http::Response RegistryApi::AdvisoryAdmin(Ctx& ctx, const std::string& id) {
   if (*result == AdvisoryStore::UpsertResult::kStale) {
     return ErrorResponse(absl::AbortedError("the advisory changed meanwhile; try again"));
   }
-  LogInfo("advisory %s %s by %s", id, m == "DELETE" ? "withdrawn" : stored ? "edited" : "created",
+  LogInfo("advisory %s %s by %s", id,
+          m == "DELETE" ? "withdrawn"
+          : stored      ? "edited"
+                        : "created",
           who->user);
   return NoStore(JsonResponse(stored || m == "DELETE" ? 200 : 201,
                               json::object{{"ok", true}, {"advisory", Summary(next, record)}}));

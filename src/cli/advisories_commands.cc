@@ -354,9 +354,10 @@ absl::StatusOr<Advisory> AdvisoryFromFlags(const AddFlags& f, absl::Time now) {
     // BULWARK-2026-1a2b3c4d (MAL-BULWARK-... for malware, which npm shows as critical).
     const std::string bytes = SystemRandom().Bytes(4);
     std::string hex;
-    for (unsigned char c : bytes) hex += StrCat("0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]);
-    a.id = StrCat(f.malware ? "MAL-" : "", "BULWARK-", absl::FormatTime("%Y", now, absl::UTCTimeZone()),
-                  "-", hex);
+    for (unsigned char c : bytes)
+      hex += StrCat("0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]);
+    a.id = StrCat(f.malware ? "MAL-" : "", "BULWARK-",
+                  absl::FormatTime("%Y", now, absl::UTCTimeZone()), "-", hex);
   } else if (f.malware && !StartsWith(a.id, "MAL-")) {
     return absl::InvalidArgumentError("a malware advisory's id starts with MAL-");
   }

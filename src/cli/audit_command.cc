@@ -29,8 +29,8 @@ absl::StatusOr<std::string> ReadLockfile(const std::string& path) {
   const std::streamoff size = in.tellg();
   if (size < 0) return absl::NotFoundError(StrCat("cannot read ", path));
   if (static_cast<uint64_t>(size) > adv::kMaxLockfileBytes) {
-    return absl::InvalidArgumentError(StrCat(path, " is larger than ",
-                                             adv::kMaxLockfileBytes >> 20, " MiB"));
+    return absl::InvalidArgumentError(
+        StrCat(path, " is larger than ", adv::kMaxLockfileBytes >> 20, " MiB"));
   }
   in.seekg(0);
   std::string data(static_cast<size_t>(size), '\0');
@@ -41,9 +41,9 @@ absl::StatusOr<std::string> ReadLockfile(const std::string& path) {
 
 int Audit(const CommonFlags& flags, std::string path, bool as_json, const std::string& level) {
   if (!adv::ValidAuditLevel(level)) {
-    return Fail(absl::InvalidArgumentError(StrCat(
-        "--audit-level must be one of info, low, moderate, high, critical, none (not \"", level,
-        "\")")));
+    return Fail(absl::InvalidArgumentError(
+        StrCat("--audit-level must be one of info, low, moderate, high, critical, none (not \"",
+               level, "\")")));
   }
   // A project folder: its lockfile, in npm's order of preference.
   std::error_code ec;
@@ -103,8 +103,9 @@ void AddAuditCommand(CLI::App& app, CommonFlags& flags, int& exit_code) {
   };
   auto st = std::make_shared<State>();
   CLI::App* audit = app.add_subcommand(
-      "audit", "check a lockfile (package-lock.json, pnpm-lock.yaml, yarn.lock) offline against "
-               "the advisory database");
+      "audit",
+      "check a lockfile (package-lock.json, pnpm-lock.yaml, yarn.lock) offline against "
+      "the advisory database");
   AddCommonFlags(audit, flags);
   audit->add_option("LOCKFILE", st->path, "the lockfile, or a project folder holding one")
       ->required();
@@ -112,9 +113,8 @@ void AddAuditCommand(CLI::App& app, CommonFlags& flags, int& exit_code) {
   audit->add_option("--audit-level", st->level,
                     "exit 1 only for findings at or above: info, low (default), moderate, high, "
                     "critical, none");
-  audit->callback([&flags, &exit_code, st] {
-    exit_code = Audit(flags, st->path, st->json, st->level);
-  });
+  audit->callback(
+      [&flags, &exit_code, st] { exit_code = Audit(flags, st->path, st->json, st->level); });
 }
 
 }  // namespace bulwark::cli

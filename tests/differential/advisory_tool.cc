@@ -59,11 +59,11 @@ int main() {
         affected.emplace_back(parsed.ok() && adv::IsAffected(*stored, package, *parsed));
       }
     }
-    std::cout << bulwark::ToJson(bulwark::json::object{
-                     {"id", stored->id},
-                     {"package", package},
-                     {"range", adv::VulnerableRange(*stored, package)},
-                     {"affected", std::move(affected)}})
+    std::cout << bulwark::ToJson(
+                     bulwark::json::object{{"id", stored->id},
+                                           {"package", package},
+                                           {"range", adv::VulnerableRange(*stored, package)},
+                                           {"affected", std::move(affected)}})
               << std::endl;
   }
   return 0;

@@ -304,7 +304,8 @@ Rating Rate(const Advisory& a) {
   // OSV puts severity either on the advisory or on each affected package, never both.
   std::vector<SeverityEntry> all = a.severity;
   if (all.empty()) {
-    for (const Affected& aff : a.affected) all.insert(all.end(), aff.severity.begin(), aff.severity.end());
+    for (const Affected& aff : a.affected)
+      all.insert(all.end(), aff.severity.begin(), aff.severity.end());
   }
   for (const SeverityEntry& s : all) {
     if (s.type != "CVSS_V3") continue;

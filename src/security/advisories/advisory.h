@@ -120,7 +120,8 @@ struct CompiledRange {
     bool zero = false;  // introduced "0": before every version.
     semver::Version version;
   };
-  std::vector<SortedEvent> events;  // By version, "0" first; ties: introduced, fixed, last_affected.
+  std::vector<SortedEvent>
+      events;  // By version, "0" first; ties: introduced, fixed, last_affected.
   bool has_limit = false;
   bool infinite_limit = false;          // A limit "*".
   std::vector<semver::Version> limits;  // The others.

@@ -538,7 +538,8 @@ namespace bulwark::advisories {
 namespace {
 
 TEST(OsvTest, StoredDocumentKeepsWhatTheModelDoesNotName) {
-  constexpr char kDoc[] = R"json({"schema_version":"1.4.0","id":"GHSA-keep","modified":"2024-01-01T00:00:00Z",
+  constexpr char kDoc[] =
+      R"json({"schema_version":"1.4.0","id":"GHSA-keep","modified":"2024-01-01T00:00:00Z",
     "related":["CVE-2024-1"],"credits":[{"name":"Ada","type":"FINDER"}],"summary":"s",
     "affected":[{"package":{"ecosystem":"npm","name":"p","purl":"pkg:npm/p"},
       "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L"}],
@@ -547,11 +548,11 @@ TEST(OsvTest, StoredDocumentKeepsWhatTheModelDoesNotName) {
                  "database_specific":{"x":1}}]}]})json";
   Advisory a = FromOsv(kDoc);
   const std::string stored = ToJson(ToOsvJson(a));
-  for (std::string_view kept : {R"("schema_version":"1.4.0")", R"("related":["CVE-2024-1"])",
-                                R"("credits":[{"name":"Ada","type":"FINDER"}])",
-                                R"("purl":"pkg:npm/p")", R"("ecosystem_specific":)",
-                                R"("repo":"https://example.com/r")", R"("database_specific":{"x":1})",
-                                R"("severity":[{"type":"CVSS_V3")"}) {
+  for (std::string_view kept :
+       {R"("schema_version":"1.4.0")", R"("related":["CVE-2024-1"])",
+        R"("credits":[{"name":"Ada","type":"FINDER"}])", R"("purl":"pkg:npm/p")",
+        R"("ecosystem_specific":)", R"("repo":"https://example.com/r")",
+        R"("database_specific":{"x":1})", R"("severity":[{"type":"CVSS_V3")"}) {
     EXPECT_TRUE(StrContains(stored, kept)) << kept << " lost from " << stored;
   }
   // Stored again unchanged (re-imports compare the text), and rated from the package severity.

@@ -15,7 +15,8 @@ AdvisoryIndex::AdvisoryIndex(std::vector<Advisory> advisories) {
     if (a.withdrawn) continue;
     ++advisories_;
     auto shared = std::make_shared<const Advisory>(std::move(a));
-    for (std::string& package : NpmPackages(*shared)) by_name.emplace_back(std::move(package), shared);
+    for (std::string& package : NpmPackages(*shared))
+      by_name.emplace_back(std::move(package), shared);
   }
   std::stable_sort(by_name.begin(), by_name.end(),
                    [](const auto& x, const auto& y) { return x.first < y.first; });

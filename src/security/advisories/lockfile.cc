@@ -5,11 +5,11 @@
 
 #include "security/advisories/lockfile.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <set>
 #include <tuple>
-
-#include <yaml-cpp/yaml.h>
 
 #include "base/json.h"
 #include "base/semver.h"
@@ -182,8 +182,8 @@ absl::StatusOr<YAML::Node> LoadYaml(std::string_view text, std::string_view what
     if (!doc.IsMap()) return absl::InvalidArgumentError(StrCat(what, " is not a YAML mapping"));
     return doc;
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(StrCat(what, " is not valid YAML: line ", e.mark.line + 1,
-                                             ": ", e.msg));
+    return absl::InvalidArgumentError(
+        StrCat(what, " is not valid YAML: line ", e.mark.line + 1, ": ", e.msg));
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(StrCat(what, " could not be read: ", e.what()));
   }
@@ -212,9 +212,9 @@ absl::StatusOr<Lockfile> ParsePnpmDoc(const YAML::Node& doc) {
     // Packages from git, tarball URLs and folders carry their resolution's kind.
     if (value.IsMap()) {
       const YAML::Node resolution = value["resolution"];
-      if (resolution.IsMap() && (resolution["tarball"].IsDefined() ||
-                                 resolution["type"].IsDefined() ||
-                                 resolution["directory"].IsDefined())) {
+      if (resolution.IsMap() &&
+          (resolution["tarball"].IsDefined() || resolution["type"].IsDefined() ||
+           resolution["directory"].IsDefined())) {
         continue;
       }
     }
@@ -319,7 +319,8 @@ absl::StatusOr<Lockfile> ParseYarnV1(std::string_view text) {
       for (const std::string& spec : KeySpecs(entry_key)) {
         auto [name, range] = SplitSpec(spec);
         // An alias "x@npm:real@^1.0.0" installs `real`.
-        if (ConsumePrefix(&range, "npm:") && StrContains(range.substr(1), "@")) {
+        if (ConsumePrefix(&range, "npm:") && range.size() > 1 &&
+            StrContains(range.substr(1), "@")) {
           std::tie(name, range) = SplitSpec(range);
         }
         if (NotFromRegistry(range)) continue;
@@ -340,6 +341,19 @@ absl::StatusOr<Lockfile> ParseYarnV1(std::string_view text) {
     }
   }
   return out.Finish(LockfileFormat::kYarnV1);
+}
+
+// yaml-cpp also throws while a parsed document is walked (an "invalid node" where a mapping was
+// expected, a scalar that is not one): every walk runs under this.
+template <typename F>
+absl::StatusOr<Lockfile> Guarded(std::string_view what, F walk) {
+  try {
+    return walk();
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(StrCat(what, " has an unexpected shape: ", e.msg));
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(StrCat(what, " could not be read: ", e.what()));
+  }
 }
 
 bool HasTopLevelKey(std::string_view text, std::string_view key) {
@@ -369,19 +383,19 @@ std::string_view LockfileFormatName(LockfileFormat f) {
 
 absl::StatusOr<Lockfile> ParseLockfile(std::string_view text, std::string_view file_name) {
   if (text.size() > kMaxLockfileBytes) {
-    return absl::InvalidArgumentError(StrCat("the lockfile is larger than ",
-                                             kMaxLockfileBytes >> 20, " MiB"));
+    return absl::InvalidArgumentError(
+        StrCat("the lockfile is larger than ", kMaxLockfileBytes >> 20, " MiB"));
   }
   ConsumePrefix(&text, "\xEF\xBB\xBF");  // A byte-order mark.
   const std::string_view trimmed = StripAsciiWhitespace(text);
   if (StartsWith(trimmed, "{") || EndsWith(file_name, ".json")) return ParseNpm(text);
   if (StartsWith(file_name, "pnpm-lock") || HasTopLevelKey(text, "lockfileVersion")) {
     BULWARK_ASSIGN_OR_RETURN(YAML::Node doc, LoadYaml(text, "pnpm-lock.yaml"));
-    return ParsePnpmDoc(doc);
+    return Guarded("pnpm-lock.yaml", [&] { return ParsePnpmDoc(doc); });
   }
   if (HasTopLevelKey(text, "__metadata")) {
     BULWARK_ASSIGN_OR_RETURN(YAML::Node doc, LoadYaml(text, "yarn.lock"));
-    return ParseYarnBerryDoc(doc);
+    return Guarded("yarn.lock", [&] { return ParseYarnBerryDoc(doc); });
   }
   if (file_name == "yarn.lock" || StrContains(text.substr(0, 512), "# yarn lockfile v1")) {
     return ParseYarnV1(text);

@@ -37,8 +37,8 @@ bool ValidAdvisoryId(std::string_view id) {
 
 absl::StatusOr<Advisory> PrepareAdminWrite(Advisory a, const Advisory* stored, absl::Time now) {
   if (!ValidAdvisoryId(a.id)) {
-    return absl::InvalidArgumentError(
-        StrCat("advisory id \"", a.id, "\" must be 1 to 128 letters, digits, '.', '_', ':' or '-'"));
+    return absl::InvalidArgumentError(StrCat(
+        "advisory id \"", a.id, "\" must be 1 to 128 letters, digits, '.', '_', ':' or '-'"));
   }
   if (NpmPackages(a).empty()) {
     return absl::InvalidArgumentError("the advisory names no npm package (affected[].package "

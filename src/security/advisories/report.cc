@@ -99,8 +99,8 @@ std::string RenderAuditText(const AuditReport& r) {
   if (levels == 1 && r.counts[0] == 0) {
     StrAppend(&out, parts[0], " severity vulnerabilit", total == 1 ? "y" : "ies");
   } else {
-    StrAppend(&out, Plural(total, "vulnerability", "vulnerabilities"), " (",
-              StrJoin(parts, ", "), ")");
+    StrAppend(&out, Plural(total, "vulnerability", "vulnerabilities"), " (", StrJoin(parts, ", "),
+              ")");
   }
   StrAppend(&out, " ", audited, "\n");
   return out;
@@ -148,8 +148,7 @@ json::object RenderAuditJson(const AuditReport& r) {
       {"vulnerabilities", std::move(vulns)},
       {"metadata",
        json::object{{"vulnerabilities", std::move(counts)},
-                    {"dependencies",
-                     json::object{{"total", static_cast<int64_t>(r.dependencies)}}},
+                    {"dependencies", json::object{{"total", static_cast<int64_t>(r.dependencies)}}},
                     {"lockfile", std::string(LockfileFormatName(r.format))}}}};
 }
 

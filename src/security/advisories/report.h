@@ -17,15 +17,15 @@ namespace bulwark::advisories {
 // of it, and where those versions are installed.
 struct AuditFinding {
   std::string name;
-  Severity severity = Severity::kInfo;              // The highest of its advisories.
-  std::vector<const AdvisoryIndex::Entry*> via;     // In id order.
-  std::vector<LockedPackage> nodes;                 // The affected installs.
+  Severity severity = Severity::kInfo;           // The highest of its advisories.
+  std::vector<const AdvisoryIndex::Entry*> via;  // In id order.
+  std::vector<LockedPackage> nodes;              // The affected installs.
 };
 
 struct AuditReport {
   LockfileFormat format = LockfileFormat::kNpmV2;
-  size_t dependencies = 0;            // Installed packages audited.
-  std::vector<AuditFinding> findings;  // By name.
+  size_t dependencies = 0;              // Installed packages audited.
+  std::vector<AuditFinding> findings;   // By name.
   int64_t counts[5] = {0, 0, 0, 0, 0};  // Findings per Severity.
   int64_t total() const;
 };
