@@ -4,8 +4,11 @@
 #include <arpa/inet.h>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "accounts/tokens.h"
 #include "base/hash.h"
+#include "base/log.h"
+#include "base/package_name.h"
 
 namespace bulwark {
 namespace {
@@ -25,7 +28,84 @@ const std::string& DummyHash(Random& random, const Argon2Params& params) {
   return *hash;
 }
 
+// A token's last use is written at most this often: every request reads the token row anyway,
+// and a write per request would serialise reads behind the store's writer.
+constexpr absl::Duration kLastUsedResolution = absl::Minutes(1);
+
+constexpr char kIpPayload[] = "type.bulwark.dev/ip-refused";
+
+std::string TokenDetail(const TokenRecord& t) {
+  std::string d = StrCat("token ", t.prefix, t.name.empty() ? "" : StrCat(" (", t.name, ")"));
+  if (t.readonly) d += ", read-only";
+  if (!t.packages.empty()) d += StrCat(", packages ", StrJoin(t.packages, ","));
+  if (!t.scopes.empty()) d += StrCat(", scopes ", StrJoin(t.scopes, ","));
+  if (!t.cidr_whitelist.empty()) d += StrCat(", from ", StrJoin(t.cidr_whitelist, ","));
+  if (t.bypass_2fa) d += ", automation (bypasses 2FA)";
+  return d;
+}
+
 }  // namespace
+
+absl::Status IpRefusedError(std::string message) {
+  absl::Status s = absl::UnauthenticatedError(std::move(message));
+  s.SetPayload(kIpPayload, absl::Cord("1"));
+  return s;
+}
+
+bool IsIpRefused(const absl::Status& status) {
+  return status.GetPayload(kIpPayload).has_value();
+}
+
+absl::Status CheckTokenAllows(const Identity& who, std::string_view package) {
+  const bool limited = !who.packages.empty() || !who.scopes.empty();
+  if (package.empty()) {
+    if (who.readonly) {
+      return absl::PermissionDeniedError(
+          "this token is read-only: it cannot change the account (tokens, profile, 2FA)");
+    }
+    if (limited) {
+      return absl::PermissionDeniedError(
+          "this token is limited to some packages or scopes: it cannot change the account "
+          "(tokens, profile, 2FA); use the token from npm login");
+    }
+    return absl::OkStatus();
+  }
+  if (who.readonly) {
+    return absl::PermissionDeniedError(
+        StrCat("this token is read-only and cannot change ", package));
+  }
+  if (!limited) return absl::OkStatus();
+  if (std::find(who.packages.begin(), who.packages.end(), package) != who.packages.end()) {
+    return absl::OkStatus();
+  }
+  if (auto parts = SplitPackageName(package); parts && !parts->scope.empty()) {
+    const std::string& scope = parts->scope;
+    if (std::find(who.scopes.begin(), who.scopes.end(), scope) != who.scopes.end()) {
+      return absl::OkStatus();
+    }
+  }
+  std::vector<std::string> allowed = who.packages;
+  for (const auto& sc : who.scopes) allowed.push_back(sc + "/*");
+  return absl::PermissionDeniedError(StrCat("this token may change only ", StrJoin(allowed, ", "),
+                                            ", not ", package));
+}
+
+void AccountService::RecordEvent(std::string_view kind, std::string_view user,
+                                 std::string_view remote_ip, std::string detail,
+                                 std::string_view package) {
+  LogInfo("security event %s user=%s address=%s %s%s%s", std::string(kind), std::string(user),
+          std::string(remote_ip), std::string(package), package.empty() ? "" : " ", detail);
+  if (!events_) return;
+  SecurityEvent e;
+  e.time = clock_.Now();
+  e.kind = std::string(kind);
+  e.user = std::string(user);
+  e.address = std::string(remote_ip);
+  e.package = std::string(package);
+  e.detail = std::move(detail);
+  absl::Status s = events_->RecordEvent(e);
+  if (!s.ok()) LogError("security event not stored: %s", s.ToString());
+}
 
 AccountService::AccountService(MetadataStore& store, Clock& clock, Random& random,
                                AccountOptions options)
@@ -74,12 +154,24 @@ absl::Status AccountService::CheckNewPassword(std::string_view password, std::st
   return breached;
 }
 
+absl::Status AccountService::CheckNewAccountPassword(std::string_view password,
+                                                     std::string_view user) {
+  BULWARK_RETURN_IF_ERROR(CheckPasswordRules(password, user));
+  absl::Status breached = CheckNotBreached(password, breached_);
+  if (!breached.ok()) {
+    breached_refusals_.fetch_add(1);
+    // Counted for stats: the share of new-account passwords refused as breached.
+    RecordEvent("password.breached", user, "", "refused at sign-up");
+  }
+  return breached;
+}
+
 absl::StatusOr<UserRecord> AccountService::CreateUser(std::string_view name,
                                                       std::string_view email,
                                                       std::string_view password, bool admin) {
   BULWARK_RETURN_IF_ERROR(CheckUserName(name));
   BULWARK_RETURN_IF_ERROR(CheckEmail(email));
-  BULWARK_RETURN_IF_ERROR(CheckNewPassword(password, name));
+  BULWARK_RETURN_IF_ERROR(CheckNewAccountPassword(password, name));
   UserRecord u;
   u.name = std::string(name);
   u.email = std::string(email);
@@ -87,6 +179,7 @@ absl::StatusOr<UserRecord> AccountService::CreateUser(std::string_view name,
   u.admin = admin;
   u.created = u.updated = clock_.Now();
   BULWARK_RETURN_IF_ERROR(store_.CreateUser(u));
+  RecordEvent("account.created", u.name, "", admin ? "administrator" : "");
   return u;
 }
 
@@ -99,7 +192,11 @@ absl::Status AccountService::CheckThrottle(LoginThrottle& throttle, std::string_
                                            std::string_view remote_ip) {
   absl::Status s = throttle.Check(UserKey(user));
   if (s.ok() && !remote_ip.empty()) s = throttle.Check(AddressKey(remote_ip));
-  if (!s.ok()) throttled_.fetch_add(1, std::memory_order_relaxed);
+  if (!s.ok()) {
+    throttled_.fetch_add(1, std::memory_order_relaxed);
+    RecordEvent(&throttle == &password_throttle_ ? "login.throttled" : "otp.throttled", user,
+                remote_ip, std::string(s.message()));
+  }
   return s;
 }
 
@@ -125,10 +222,12 @@ absl::StatusOr<UserRecord> AccountService::CheckPassword(std::string_view name,
     VerifyPassword(password, DummyHash(random_, options_.argon2));
     // Unknown names count too: throttling must not reveal which names exist.
     RecordFailure(password_throttle_, name, remote_ip);
+    RecordEvent("login.failure", name, remote_ip, "wrong user name or password");
     return absl::UnauthenticatedError("incorrect user name or password");
   }
   if (!VerifyPassword(password, user->password_hash)) {
     RecordFailure(password_throttle_, name, remote_ip);
+    RecordEvent("login.failure", name, remote_ip, "wrong user name or password");
     return absl::UnauthenticatedError("incorrect user name or password");
   }
   RecordSuccess(password_throttle_, name);
@@ -155,13 +254,22 @@ absl::StatusOr<AuthResult> AccountService::Authenticate(std::string_view authori
       result.rejected = "Access token expired or revoked. Please try logging in again.";
       return result;
     }
-    if (token->expires && *token->expires <= clock_.Now()) {
+    const absl::Time now = clock_.Now();
+    if (token->expires && *token->expires <= now) {
       result.rejected = "Access token expired or revoked. Please try logging in again.";
+      result.token_user = token->user;
       return result;
     }
     if (!token->cidr_whitelist.empty() && !IpInCidrs(remote_ip, token->cidr_whitelist)) {
-      result.rejected = "Access token is not allowed from this IP address.";
+      result.rejected = StrCat("Access token ", token->prefix,
+                               " is not allowed from this IP address (", remote_ip, ").");
+      result.ip_refused = true;
+      result.token_user = token->user;
       return result;
+    }
+    if (!token->last_used || now - *token->last_used >= kLastUsedResolution) {
+      absl::Status touched = store_.TouchToken(token->key, now);
+      if (!touched.ok()) LogWarning("token last-use not recorded: %s", touched.ToString());
     }
     auto user = store_.GetUser(token->user);
     if (!user.ok()) {
@@ -169,7 +277,16 @@ absl::StatusOr<AuthResult> AccountService::Authenticate(std::string_view authori
       result.rejected = "Access token belongs to a deleted user.";
       return result;
     }
-    result.identity = Identity{user->name, user->admin, token->readonly, token->key};
+    Identity id;
+    id.user = user->name;
+    id.admin = user->admin;
+    id.readonly = token->readonly;
+    id.token_key = token->key;
+    id.packages = token->packages;
+    id.scopes = token->scopes;
+    id.bypass_2fa = token->bypass_2fa;
+    id.token_prefix = token->prefix;
+    result.identity = std::move(id);
     return result;
   }
   if (EqualsIgnoreCase(scheme, "Basic")) {
@@ -187,14 +304,17 @@ absl::StatusOr<AuthResult> AccountService::Authenticate(std::string_view authori
     }
     // A password sent with every request cannot carry a one-time code each time, so accounts
     // with 2FA must use tokens (npm-registry-api.md §5.5: Basic auth needs the second factor).
-    auto tfa = GetTfa(user->name);
+    auto tfa = EffectiveTfaMode(user->name);
     if (!tfa.ok()) return tfa.status();
-    if (tfa->has_value() && !(*tfa)->pending) {
+    if (tfa->has_value()) {
       result.rejected = "This account uses two-factor authentication: password (Basic) "
                         "authentication is not accepted. Run npm login to get a token.";
       return result;
     }
-    result.identity = Identity{user->name, user->admin, false, ""};
+    Identity id;
+    id.user = user->name;
+    id.admin = user->admin;
+    result.identity = std::move(id);
     return result;
   }
   result.rejected = "Unsupported authorization scheme.";
@@ -202,7 +322,8 @@ absl::StatusOr<AuthResult> AccountService::Authenticate(std::string_view authori
 }
 
 absl::StatusOr<AccountService::Minted> AccountService::CreateToken(std::string_view user,
-                                                                   const TokenOptions& options) {
+                                                                   const TokenOptions& options,
+                                                                   std::string_view remote_ip) {
   for (const auto& c : options.cidr_whitelist) {
     std::vector<std::string_view> parts = StrSplit(c, '/');
     in_addr addr;
@@ -212,14 +333,33 @@ absl::StatusOr<AccountService::Minted> AccountService::CreateToken(std::string_v
       return absl::InvalidArgumentError("invalid CIDR: " + c);
     }
   }
+  std::vector<std::string> scopes;
+  for (const auto& raw : options.scopes) {
+    std::string scope = raw.empty() || raw[0] == '@' ? raw : "@" + raw;
+    auto check = ValidatePackageName(StrCat(scope, "/x"));
+    if (scope.size() < 2 || scope.find('/') != std::string::npos ||
+        !check.valid_for_new_packages) {
+      return absl::InvalidArgumentError(StrCat("invalid scope: \"", raw, "\""));
+    }
+    scopes.push_back(std::move(scope));
+  }
+  for (const auto& p : options.packages) {
+    if (!ValidatePackageName(p).valid_for_old_packages) {
+      return absl::InvalidArgumentError(StrCat("invalid package name: \"", p, "\""));
+    }
+  }
   absl::Duration lifetime = options.lifetime.value_or(options_.session_token_lifetime);
   if (lifetime <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("token lifetime must be positive");
   }
-  if (lifetime > options_.max_token_lifetime) {
+  const absl::Duration max =
+      options.readonly ? options_.max_token_lifetime : options_.max_write_token_lifetime;
+  if (lifetime > max) {
     return absl::InvalidArgumentError(
-        StrCat("token lifetime must be at most ",
-                     absl::ToInt64Hours(options_.max_token_lifetime) / 24, " days"));
+        StrCat(options.readonly ? "read-only" : "publish (read-write)",
+               " tokens may live at most ", absl::ToInt64Hours(max) / 24,
+               " days on this registry; ask for less with --expires=<days>",
+               options.readonly ? "" : " or create a read-only token"));
   }
   Minted m;
   m.secret = NewTokenSecret(random_);
@@ -231,7 +371,13 @@ absl::StatusOr<AccountService::Minted> AccountService::CreateToken(std::string_v
   m.record.cidr_whitelist = options.cidr_whitelist;
   m.record.created = clock_.Now();
   m.record.expires = m.record.created + lifetime;
+  m.record.packages = options.packages;
+  m.record.scopes = std::move(scopes);
+  m.record.bypass_2fa = options.bypass_2fa;
+  m.record.description = options.description;
   BULWARK_RETURN_IF_ERROR(store_.CreateToken(m.record));
+  RecordEvent("token.created", user, remote_ip,
+              StrCat(TokenDetail(m.record), ", expires ", absl::FormatTime(*m.record.expires)));
   return m;
 }
 
@@ -239,17 +385,78 @@ absl::StatusOr<std::vector<TokenRecord>> AccountService::ListTokens(std::string_
   return store_.ListTokens(user);
 }
 
-absl::Status AccountService::RevokeToken(std::string_view user, std::string_view key_or_secret) {
+absl::Status AccountService::RevokeToken(std::string_view user, std::string_view key_or_secret,
+                                         std::string_view remote_ip) {
   for (std::string key : {std::string(key_or_secret), TokenKey(key_or_secret)}) {
     auto token = store_.GetToken(key);
-    if (token.ok() && token->user == user) return store_.DeleteToken(key);
-    if (!token.ok() && !absl::IsNotFound(token.status())) return token.status();
+    if (token.ok() && token->user == user) {
+      BULWARK_RETURN_IF_ERROR(store_.DeleteToken(key));
+      RecordEvent("token.revoked", user, remote_ip, TokenDetail(*token));
+      return absl::OkStatus();
+    }
+    if (token.ok()) {
+      // Keys are unguessable (SHA-512 of a secret), so saying so leaks nothing; and a refusal
+      // is clearer (and logged as one) than pretending the token does not exist.
+      return absl::PermissionDeniedError("this token belongs to another user");
+    }
+    if (!absl::IsNotFound(token.status())) return token.status();
   }
   return absl::NotFoundError("no such token");
 }
 
 absl::Status AccountService::RevokeSecret(std::string_view secret) {
-  return store_.DeleteToken(TokenKey(secret));
+  auto token = store_.GetToken(TokenKey(secret));
+  if (!token.ok()) return absl::IsNotFound(token.status()) ? absl::OkStatus() : token.status();
+  BULWARK_RETURN_IF_ERROR(store_.DeleteToken(token->key));
+  RecordEvent("token.revoked", token->user, "", StrCat(TokenDetail(*token), ", by npm logout"));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> AccountService::ChangePassword(std::string_view user,
+                                                   std::string_view old_password,
+                                                   std::string_view new_password,
+                                                   std::string_view otp,
+                                                   std::string_view keep_token_key,
+                                                   std::string_view remote_ip) {
+  BULWARK_ASSIGN_OR_RETURN(UserRecord u, CheckPassword(user, old_password, remote_ip));
+  BULWARK_RETURN_IF_ERROR(CheckSecondFactor(u.name, TfaAction::kAccountChange, otp, remote_ip));
+  absl::Status rules = CheckNewPassword(new_password, u.name);
+  if (!rules.ok()) {
+    RecordEvent("password.change_refused", u.name, remote_ip, std::string(rules.message()));
+    return rules;
+  }
+  BULWARK_ASSIGN_OR_RETURN(u.password_hash, HashPassword(new_password, random_, options_.argon2));
+  u.updated = clock_.Now();
+  BULWARK_RETURN_IF_ERROR(store_.UpdateUser(u));
+  // Whoever knew the old password may have logged in with it: their session tokens go. Tokens
+  // made on purpose with `npm token create` (CI) stay; the user reviews them in the list.
+  int revoked = 0;
+  BULWARK_ASSIGN_OR_RETURN(std::vector<TokenRecord> tokens, store_.ListTokens(u.name));
+  for (const auto& t : tokens) {
+    if (t.key == keep_token_key || (t.name != "npm login" && t.name != "npm login (web)")) {
+      continue;
+    }
+    BULWARK_RETURN_IF_ERROR(store_.DeleteToken(t.key));
+    RecordEvent("token.revoked", u.name, remote_ip, StrCat(TokenDetail(t), ", password changed"));
+    ++revoked;
+  }
+  RecordEvent("password.changed", u.name, remote_ip,
+              StrCat(revoked, " login session token(s) revoked"));
+  return revoked;
+}
+
+absl::Status AccountService::ChangeEmail(std::string_view user, std::string_view email,
+                                         std::string_view otp, std::string_view remote_ip) {
+  BULWARK_RETURN_IF_ERROR(CheckEmail(email));
+  BULWARK_ASSIGN_OR_RETURN(UserRecord u, store_.GetUser(user));
+  if (u.email == email) return absl::OkStatus();
+  BULWARK_RETURN_IF_ERROR(CheckSecondFactor(u.name, TfaAction::kAccountChange, otp, remote_ip));
+  std::string old = u.email;
+  u.email = std::string(email);
+  u.updated = clock_.Now();
+  BULWARK_RETURN_IF_ERROR(store_.UpdateUser(u));
+  RecordEvent("profile.email_changed", u.name, remote_ip, StrCat(old, " -> ", email));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<LoginSession> AccountService::StartWebLogin() {
@@ -265,17 +472,29 @@ absl::StatusOr<LoginSession> AccountService::StartWebLogin() {
 absl::Status AccountService::CompleteWebLogin(std::string_view session_id, std::string_view user,
                                               std::string_view password, std::string_view otp,
                                               std::string_view remote_ip) {
+  BULWARK_ASSIGN_OR_RETURN(LoginSession s, OpenWebLogin(session_id));
+  BULWARK_ASSIGN_OR_RETURN(UserRecord u, CheckPassword(user, password, remote_ip));
+  BULWARK_RETURN_IF_ERROR(CheckSecondFactor(u.name, TfaAction::kLogin, otp, remote_ip));
+  return FinishWebLogin(s.id, u.name, remote_ip);
+}
+
+absl::StatusOr<LoginSession> AccountService::OpenWebLogin(std::string_view session_id) {
   BULWARK_ASSIGN_OR_RETURN(LoginSession s, store_.GetLoginSession(session_id));
   if (s.created + options_.web_login_lifetime <= clock_.Now()) {
     return absl::NotFoundError("login session expired");
   }
   if (!s.user.empty()) return absl::FailedPreconditionError("login session already completed");
-  BULWARK_ASSIGN_OR_RETURN(UserRecord u, CheckPassword(user, password, remote_ip));
-  BULWARK_RETURN_IF_ERROR(CheckSecondFactor(u.name, TfaAction::kLogin, otp, remote_ip));
+  return s;
+}
+
+absl::Status AccountService::FinishWebLogin(std::string_view session_id, std::string_view user,
+                                            std::string_view remote_ip) {
+  BULWARK_ASSIGN_OR_RETURN(LoginSession s, OpenWebLogin(session_id));
   TokenOptions opts;
   opts.name = "npm login (web)";
-  BULWARK_ASSIGN_OR_RETURN(Minted m, CreateToken(u.name, opts));
-  s.user = u.name;
+  BULWARK_ASSIGN_OR_RETURN(Minted m, CreateToken(user, opts, remote_ip));
+  RecordEvent("login.success", user, remote_ip, "web login");
+  s.user = std::string(user);
   s.secret = m.secret;
   return store_.UpdateLoginSession(s);
 }

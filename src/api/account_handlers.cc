@@ -4,43 +4,44 @@
 #include "base/strings.h"
 #include "api/registry_api.h"
 #include "api/routes.h"
+#include "api/token_options.h"
 #include "base/time_format.h"
 #include "web/pages.h"
 
 namespace bulwark {
 namespace {
 
-http::Response Html(int status, std::string body) {
-  http::Response r;
-  r.status = status;
-  r.body = std::move(body);
-  r.Set("content-type", "text/html; charset=utf-8");
-  r.Set("cache-control", "no-store");
-  // The login page must not be framed (clickjacking) nor load anything from elsewhere.
-  r.Set("x-frame-options", "DENY");
-  r.Set("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
-  r.Set("referrer-policy", "no-referrer");
-  return r;
-}
+http::Response Html(int status, std::string body) { return HtmlPage(status, std::move(body)); }
 
 // application/x-www-form-urlencoded field.
 std::string FormField(std::string_view body, std::string_view key) {
   return QueryParam(body, key).value_or("");
 }
 
+json::array StringArray(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& e : v) a.emplace_back(e);
+  return a;
+}
+
 json::object TokenJson(const TokenRecord& t) {
-  json::array cidr;
-  for (const auto& c : t.cidr_whitelist) cidr.emplace_back(c);
   json::object o{{"key", t.key},
                  {"token", t.prefix},
                  {"name", t.name},
                  {"created", FormatIsoTime(t.created)},
-                 {"updated", FormatIsoTime(t.created)},
+                 {"updated", FormatIsoTime(t.last_used.value_or(t.created))},
                  {"readonly", t.readonly},
-                 {"cidr_whitelist", std::move(cidr)}};
+                 {"cidr_whitelist", StringArray(t.cidr_whitelist)},
+                 {"packages_and_scopes_permission", t.readonly ? "read-only" : "read-write"},
+                 {"packages", StringArray(t.packages)},
+                 {"scopes", StringArray(t.scopes)},
+                 {"bypass_2fa", t.bypass_2fa}};
+  if (!t.description.empty()) o["description"] = t.description;
   if (t.expires) o["expires"] = FormatIsoTime(*t.expires);
+  o["last_used"] = t.last_used ? json::value(FormatIsoTime(*t.last_used)) : json::value(nullptr);
   return o;
 }
+
 
 // A wrong password is answered with the Basic challenge, which npm reports as "Incorrect or
 // missing password" (§1.5); the Bearer one would blame the token that was fine.
@@ -92,8 +93,9 @@ http::Response RegistryApi::CouchLogin(Ctx& ctx, const std::string& name) {
   }
   TokenOptions opts;
   opts.name = "npm login";
-  auto minted = accounts_.CreateToken(name, opts);
+  auto minted = accounts_.CreateToken(name, opts, ctx.req.remote_ip);
   if (!minted.ok()) return ErrorResponse(minted.status());
+  accounts_.RecordEvent("login.success", name, ctx.req.remote_ip, "legacy login (npm login)");
   return NoStore(JsonResponse(201, json::object{{"ok", true},
                                                 {"id", StrCat("org.couchdb.user:", name)},
                                                 {"rev", "1-0"},
@@ -155,9 +157,12 @@ http::Response RegistryApi::PollWebLogin(Ctx& ctx, const std::string& id) {
 http::Response RegistryApi::WebLoginPage(Ctx& ctx, const std::string& id) {
   const std::string action = StrCat("/-/web/login/", PercentEncodeComponent(id));
   if (ctx.req.method == "GET" || ctx.req.method == "HEAD") {
+    if (auto redirect = ToRpOrigin(ctx)) return *redirect;
     return Html(200, web::LoginPage(action, ""));
   }
   if (ctx.req.method != "POST") return ErrorResponse(absl::NotFoundError("Not found"));
+  // The second step (a security key or a code), after the password was right.
+  if (auto second = WebLoginSecondStep(ctx, id, action)) return *std::move(second);
   std::string user = FormField(ctx.req.body, "username");
   std::string password = FormField(ctx.req.body, "password");
   std::string otp = FormField(ctx.req.body, "otp");
@@ -167,6 +172,12 @@ http::Response RegistryApi::WebLoginPage(Ctx& ctx, const std::string& id) {
     http::Response r = Html(429, web::LoginPage(action, std::string(s.message())));
     r.Set("retry-after", StrCat(*wait));
     return r;
+  }
+  if (IsOtpRequired(s) && otp.empty() && keys_) {
+    // Right password, second factor needed: ask for a key or a code on a page of its own
+    // (401: not signed in yet).
+    return WebSecondStep(ctx, user, StrCat("login:", id), action, "Sign in to Bulwark",
+                         "Signing in completes npm login in your terminal.", "", 401);
   }
   if (IsOtpRequired(s)) {
     std::string why = otp.empty() ? "This account uses two-factor authentication: enter the "
@@ -209,8 +220,11 @@ http::Response RegistryApi::ListTokens(Ctx& ctx) {
 http::Response RegistryApi::CreateToken(Ctx& ctx) {
   auto who = RequireUser(ctx);
   if (!who.ok()) return ErrorResponse(who.status());
+  if (absl::Status s = CheckTokenAllows(*who, ""); !s.ok()) return ErrorResponse(s);
   auto body = JsonBody(ctx);
   if (!body.ok()) return ErrorResponse(body.status());
+  auto opts = ParseTokenOptions(*body);
+  if (!opts.ok()) return ErrorResponse(opts.status());
   // Creating a token re-proves the password: a stolen session token cannot mint more.
   auto password = GetString(*body, "password");
   if (!password) return ErrorResponse(absl::UnauthenticatedError("password is required"));
@@ -218,18 +232,7 @@ http::Response RegistryApi::CreateToken(Ctx& ctx) {
   if (!user.ok()) return PasswordAware(ErrorResponse(user.status()));
   absl::Status second = SecondFactor(ctx, who->user, TfaAction::kAccountChange);
   if (!second.ok()) return ErrorResponse(second);
-  TokenOptions opts;
-  opts.name = std::string(GetString(*body, "name").value_or(""));
-  opts.readonly = GetBool(*body, "readonly").value_or(false) ||
-                  GetString(*body, "packages_and_scopes_permission") == "read-only";
-  if (const json::array* cidr = GetArray(*body, "cidr_whitelist")) {
-    for (const auto& c : *cidr) {
-      if (!c.is_string()) return ErrorResponse(absl::InvalidArgumentError("invalid CIDR"));
-      opts.cidr_whitelist.emplace_back(c.get_string());
-    }
-  }
-  if (auto days = GetInt(*body, "expires")) opts.lifetime = absl::Hours(24 * *days);
-  auto minted = accounts_.CreateToken(who->user, opts);
+  auto minted = accounts_.CreateToken(who->user, *opts, ctx.req.remote_ip);
   if (!minted.ok()) return ErrorResponse(minted.status());
   json::object o = TokenJson(minted->record);
   o["token"] = minted->secret;
@@ -239,8 +242,9 @@ http::Response RegistryApi::CreateToken(Ctx& ctx) {
 http::Response RegistryApi::RevokeToken(Ctx& ctx, const std::string& key) {
   auto who = RequireUser(ctx);
   if (!who.ok()) return ErrorResponse(who.status());
-  absl::Status s = SecondFactor(ctx, who->user, TfaAction::kWrite);
-  if (s.ok()) s = accounts_.RevokeToken(who->user, key);
+  absl::Status s = CheckTokenAllows(*who, "");
+  if (s.ok()) s = SecondFactor(ctx, who->user, TfaAction::kWrite);
+  if (s.ok()) s = accounts_.RevokeToken(who->user, key, ctx.req.remote_ip);
   if (!s.ok()) return ErrorResponse(s);
   http::Response r;
   r.status = 204;
@@ -254,8 +258,13 @@ http::Response RegistryApi::GetProfile(Ctx& ctx) {
   if (!user.ok()) return ErrorResponse(user.status());
   auto tfa = accounts_.GetTfa(who->user);
   if (!tfa.ok()) return ErrorResponse(tfa.status());
+  auto mode = accounts_.EffectiveTfaMode(who->user);
+  if (!mode.ok()) return ErrorResponse(mode.status());
   json::value tfa_json = false;
-  if (*tfa) {
+  if (*mode) {
+    // TOTP's mode, or auth-and-writes for an account with security keys only.
+    tfa_json = json::object{{"mode", ModeName(**mode)}, {"pending", false}};
+  } else if (*tfa) {
     tfa_json = json::object{{"mode", ModeName((*tfa)->mode)}, {"pending", (*tfa)->pending}};
   }
   return NoStore(JsonResponse(200, ProfileJson(*user, std::move(tfa_json))));
@@ -282,11 +291,9 @@ http::Response RegistryApi::UpdateProfile(Ctx& ctx) {
   if (!body.ok()) return ErrorResponse(body.status());
   auto user = accounts_.GetUser(who->user);
   if (!user.ok()) return ErrorResponse(user.status());
+  if (absl::Status s = CheckTokenAllows(*who, ""); !s.ok()) return ErrorResponse(s);
   auto it = body->find("tfa");
-  if (it == body->end()) {
-    return ErrorResponse(absl::UnimplementedError(
-        "profile changes other than two-factor authentication are not available yet"));
-  }
+  if (it == body->end()) return SetProfileFields(ctx, *who, *body);
   const std::string_view otp = ctx.req.Header("npm-otp");
   if (it->value().is_array()) {
     // Step 8: the code confirming enrolment travels in the body, not in npm-otp.
@@ -311,7 +318,7 @@ http::Response RegistryApi::UpdateProfile(Ctx& ctx) {
   }
   if (mode == "disable") {
     absl::Status s = accounts_.DisableTfa(who->user, password, otp, ctx.req.remote_ip);
-    if (!s.ok()) return PasswordAware(ErrorResponse(s));
+    if (!s.ok()) return PasswordAware(ErrorResponse(WithWebOtp(ctx, who->user, s)));
     return NoStore(JsonResponse(200, ProfileJson(*user, false)));
   }
   TfaMode wanted;
@@ -324,13 +331,68 @@ http::Response RegistryApi::UpdateProfile(Ctx& ctx) {
         "tfa.mode must be \"auth-only\", \"auth-and-writes\" or \"disable\""));
   }
   auto change = accounts_.RequestTfa(who->user, wanted, password, otp, ctx.req.remote_ip);
-  if (!change.ok()) return PasswordAware(ErrorResponse(change.status()));
+  if (!change.ok()) {
+    return PasswordAware(ErrorResponse(WithWebOtp(ctx, who->user, change.status())));
+  }
   if (change->mode) {
     return NoStore(JsonResponse(
         200, ProfileJson(*user, json::object{{"mode", ModeName(*change->mode)},
                                              {"pending", false}})));
   }
   return NoStore(JsonResponse(200, ProfileJson(*user, json::string(change->otpauth_url))));
+}
+
+http::Response RegistryApi::SetProfileFields(Ctx& ctx, const Identity& who,
+                                             const json::object& body) {
+  const std::string_view otp = ctx.req.Header("npm-otp");
+  // npm sends every writable key with its current value (from GET) and the one it changes.
+  // Bulwark keeps no fullname/homepage/freenode/twitter/github: they may only stay empty.
+  for (const char* key : {"fullname", "homepage", "freenode", "twitter", "github"}) {
+    auto f = body.find(key);
+    if (f == body.end() || f->value().is_null() ||
+        (f->value().is_string() && f->value().get_string().empty())) {
+      continue;
+    }
+    return ErrorResponse(absl::InvalidArgumentError(
+        StrCat(key, " cannot be set on this registry: Bulwark keeps only the user name, email "
+                    "and password (npm profile set email|password)")));
+  }
+  for (const auto& [k, v] : body) {
+    if (k != "email" && k != "password" && k != "fullname" && k != "homepage" &&
+        k != "freenode" && k != "twitter" && k != "github" && k != "name") {
+      return ErrorResponse(absl::InvalidArgumentError(
+          StrCat("unknown profile field \"", std::string_view(k), "\"")));
+    }
+  }
+  if (auto pw = body.find("password"); pw != body.end() && !pw->value().is_null()) {
+    const json::object* change = pw->value().if_object();
+    auto old_pw = change ? GetString(*change, "old") : std::nullopt;
+    auto new_pw = change ? GetString(*change, "new") : std::nullopt;
+    if (!old_pw || !new_pw) {
+      return ErrorResponse(absl::InvalidArgumentError(
+          "password must be {\"old\": <current password>, \"new\": <new password>}"));
+    }
+    auto revoked = accounts_.ChangePassword(who.user, *old_pw, *new_pw, otp, who.token_key,
+                                            ctx.req.remote_ip);
+    if (!revoked.ok()) return PasswordAware(ErrorResponse(revoked.status()));
+  }
+  if (auto email = GetString(body, "email")) {
+    absl::Status s = accounts_.ChangeEmail(who.user, *email, otp, ctx.req.remote_ip);
+    if (!s.ok()) return ErrorResponse(s);
+  }
+  auto user = accounts_.GetUser(who.user);
+  if (!user.ok()) return ErrorResponse(user.status());
+  auto tfa = accounts_.GetTfa(who.user);
+  if (!tfa.ok()) return ErrorResponse(tfa.status());
+  auto mode = accounts_.EffectiveTfaMode(who.user);
+  if (!mode.ok()) return ErrorResponse(mode.status());
+  json::value tfa_json = false;
+  if (*mode) {
+    tfa_json = json::object{{"mode", ModeName(**mode)}, {"pending", false}};
+  } else if (*tfa) {
+    tfa_json = json::object{{"mode", ModeName((*tfa)->mode)}, {"pending", (*tfa)->pending}};
+  }
+  return NoStore(JsonResponse(200, ProfileJson(*user, std::move(tfa_json))));
 }
 
 http::Response RegistryApi::UserPackages(Ctx& ctx, const std::string& user) {

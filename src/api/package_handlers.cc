@@ -262,8 +262,8 @@ http::Response RegistryApi::PutPackage(Ctx& ctx, const std::string& name, bool w
   const bool star = !body->contains("versions") && !body->contains("maintainers") &&
                     body->contains("users") && !body->contains("_attachments");
   if (!star) {
-    absl::Status second = SecondFactor(ctx, who->user, TfaAction::kWrite);
-    if (!second.ok()) return ErrorResponse(second);
+    absl::Status gate = PackageWriteGate(ctx, *who, name);
+    if (!gate.ok()) return ErrorResponse(gate);
   }
   const json::object* attachments = GetObject(*body, "_attachments");
   if (!with_rev && attachments && !attachments->empty()) {
@@ -290,7 +290,7 @@ http::Response RegistryApi::PutPackage(Ctx& ctx, const std::string& name, bool w
 http::Response RegistryApi::DeletePackage(Ctx& ctx, const std::string& name) {
   auto who = RequireUser(ctx);
   if (!who.ok()) return ErrorResponse(who.status());
-  absl::Status s = SecondFactor(ctx, who->user, TfaAction::kWrite);
+  absl::Status s = PackageWriteGate(ctx, *who, name);
   if (s.ok()) s = packages_.UnpublishPackage(*who, name);
   if (!s.ok()) return ErrorResponse(s);
   return JsonResponse(200, json::object{{"ok", true}});
@@ -303,7 +303,8 @@ http::Response RegistryApi::DeleteTarball(Ctx& ctx, const std::string& name,
   // No second factor here: this DELETE changes nothing (the version was unpublished by the
   // document PUT before it, which needed one), and npm sends it in the same otplease as that
   // PUT with the same, by then spent, code (§3.4).
-  absl::Status s = packages_.DeleteTarball(*who, name, file);
+  absl::Status s = PackageWriteGate(ctx, *who, name, /*otp_applies=*/false);
+  if (s.ok()) s = packages_.DeleteTarball(*who, name, file);
   if (!s.ok()) return ErrorResponse(s);
   return JsonResponse(200, json::object{{"ok", true}});
 }
@@ -333,7 +334,7 @@ http::Response RegistryApi::PackageSubresource(Ctx& ctx, const std::vector<std::
     if (!who.ok()) return ErrorResponse(who.status());
     // Unlike npmjs, every dist-tag change needs the second factor, not only `latest`: `next`
     // or `beta` are installed by name too, so moving them is as good as publishing.
-    absl::Status s = SecondFactor(ctx, who->user, TfaAction::kWrite);
+    absl::Status s = PackageWriteGate(ctx, *who, name);
     if (!s.ok()) return ErrorResponse(s);
     if (m == "PUT") {
       auto v = ParseJson(ctx.req.body);
@@ -367,10 +368,11 @@ http::Response RegistryApi::PackageSubresource(Ctx& ctx, const std::vector<std::
   if (what == "access" && m == "POST") {
     auto who = RequireUser(ctx);
     if (!who.ok()) return ErrorResponse(who.status());
-    absl::Status second = SecondFactor(ctx, who->user, TfaAction::kWrite);
-    if (!second.ok()) return ErrorResponse(second);
     auto body = JsonBody(ctx);
     if (!body.ok()) return ErrorResponse(body.status());
+    if (body->contains("publish_requires_tfa")) return SetPackageMfa(ctx, name, *body);
+    absl::Status gate = PackageWriteGate(ctx, *who, name);
+    if (!gate.ok()) return ErrorResponse(gate);
     if (auto access = GetString(*body, "access")) {
       if (*access != "public" && *access != "restricted") {
         return ErrorResponse(
@@ -380,8 +382,8 @@ http::Response RegistryApi::PackageSubresource(Ctx& ctx, const std::vector<std::
       if (!s.ok()) return ErrorResponse(s);
       return JsonResponse(200, json::object{{"ok", true}});
     }
-    return ErrorResponse(absl::UnimplementedError(
-        "package two-factor policy (npm access set mfa) is not available yet"));
+    return ErrorResponse(absl::InvalidArgumentError(
+        "expected {\"access\": ...} or {\"publish_requires_tfa\": ...}"));
   }
   return ErrorResponse(absl::NotFoundError("Not found"));
 }

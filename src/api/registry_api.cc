@@ -73,7 +73,13 @@ http::Response RegistryApi::ErrorResponse(const absl::Status& status) {
     LogError("internal error: %s", status.ToString());
     message = "internal error";
   }
-  http::Response r = JsonResponse(code, json::object{{"error", message}});
+  json::object body{{"error", message}};
+  if (auto web = WebOtpUrls(status)) {
+    // npm opens authUrl and polls doneUrl, then retries with the token (§1.5).
+    body["authUrl"] = web->first;
+    body["doneUrl"] = web->second;
+  }
+  http::Response r = JsonResponse(code, body);
   if (IsOtpRequired(status)) {
     // Its own element: npm splits the header on commas and looks for "otp" (§1.5), then
     // prompts for a code on a terminal. The body says "one-time password" for clients that
@@ -81,6 +87,9 @@ http::Response RegistryApi::ErrorResponse(const absl::Status& status) {
     // on errors, while its EOTP message cannot tell "missing" from "wrong").
     r.Set("www-authenticate", "OTP");
     if (IsWrongOtp(status)) r.Set("npm-notice", message);
+  } else if (IsIpRefused(status)) {
+    // npm reports this element as EAUTHIP "Login is not allowed from your IP address" (§1.5).
+    r.Set("www-authenticate", "ipaddress");
   } else if (auto wait = ThrottleRetryAfter(status)) {
     r.Set("retry-after", StrCat(*wait));
   } else if (code == 401) {
@@ -104,13 +113,64 @@ std::string RegistryApi::BaseUrl(const http::RequestHead& req) const {
 
 absl::StatusOr<Identity> RegistryApi::RequireUser(const Ctx& ctx) const {
   if (ctx.auth.identity) return *ctx.auth.identity;
+  if (ctx.auth.ip_refused) return IpRefusedError(ctx.auth.rejected);
   if (!ctx.auth.rejected.empty()) return absl::UnauthenticatedError(ctx.auth.rejected);
   return absl::UnauthenticatedError("You must be logged in to do this. Run npm login.");
 }
 
 absl::Status RegistryApi::SecondFactor(const Ctx& ctx, const std::string& user,
                                        TfaAction action) {
-  return accounts_.CheckSecondFactor(user, action, ctx.req.Header("npm-otp"), ctx.req.remote_ip);
+  return WithWebOtp(ctx, user,
+                    accounts_.CheckSecondFactor(user, action, ctx.req.Header("npm-otp"),
+                                                ctx.req.remote_ip, &ctx.notice));
+}
+
+absl::Status RegistryApi::PackageWriteGate(const Ctx& ctx, const Identity& who,
+                                           const std::string& package, bool otp_applies) {
+  BULWARK_RETURN_IF_ERROR(CheckTokenAllows(who, package));
+  if (mfa_) {
+    return WithWebOtp(ctx, who.user,
+                      mfa_->CheckPackageWrite(who, package, ctx.req.Header("npm-otp"),
+                                              ctx.req.remote_ip, otp_applies, &ctx.notice));
+  }
+  if (!otp_applies || who.bypass_2fa) return absl::OkStatus();
+  return SecondFactor(ctx, who.user, TfaAction::kWrite);
+}
+
+void RegistryApi::RecordBlockedWrite(const Ctx& ctx, const http::Response& res) {
+  const std::string& m = ctx.req.method;
+  if (m == "GET" || m == "HEAD" || (res.status != 401 && res.status != 403 && res.status != 429)) {
+    return;
+  }
+  const std::string& path = ctx.req.path;
+  // Logins and web-login forms record their own events (login.failure, login.throttled).
+  if (StartsWith(path, "/-/user/org.couchdb.user:") || StartsWith(path, "/-/web/login/") ||
+      StartsWith(path, "/-/v1/")) {
+    return;
+  }
+  std::string user = ctx.who() ? ctx.who()->user : ctx.auth.token_user;
+  std::string why;
+  if (auto body = ParseJson(res.body); body.ok() && body->is_object()) {
+    why = std::string(GetString(body->get_object(), "error").value_or(""));
+  }
+  if (why.empty()) why = ctx.auth.rejected;
+  std::string package;
+  if (auto route = ParsePackageRoute(path)) {
+    package = route->name;
+  } else if (StartsWith(path, "/-/package/")) {
+    if (auto decoded = PercentDecode(path)) {
+      auto segs = SplitSegments(*decoded, 2);
+      if (segs.size() > 2) package = segs[2];
+    }
+  }
+  std::string token;
+  if (ctx.who() && !ctx.who()->token_prefix.empty()) {
+    token = StrCat(" with token ", ctx.who()->token_prefix);
+  } else if (ctx.req.Header("authorization").empty()) {
+    token = " without credentials";
+  }
+  accounts_.RecordEvent("write.blocked", user, ctx.req.remote_ip,
+                        StrCat(m, " ", path, token, ": ", res.status, " ", why), package);
 }
 
 absl::StatusOr<json::object> RegistryApi::JsonBody(const Ctx& ctx) const {
@@ -147,11 +207,13 @@ bool RegistryApi::TryFast(const http::Request& req, http::Response& res) {
 }
 
 http::Response RegistryApi::Handle(const http::Request& req) {
-  Ctx ctx{req, BaseUrl(req), {}};
+  Ctx ctx{req, BaseUrl(req), {}, {}};
   auto auth = accounts_.Authenticate(req.Header("authorization"), req.remote_ip);
   if (!auth.ok()) return ErrorResponse(auth.status());
   ctx.auth = std::move(*auth);
   http::Response res = Dispatch(ctx);
+  RecordBlockedWrite(ctx, res);
+  if (!ctx.notice.empty()) res.Set("npm-notice", ctx.notice);
   if (!ctx.auth.rejected.empty() && res.status < 400) {
     // A dead token on a read is served anonymously, with a hint (npm/cli#8816).
     res.Set("npm-notice", ctx.auth.rejected);
@@ -202,8 +264,10 @@ http::Response RegistryApi::Dispatch(Ctx& ctx) {
   if (p == "/-/whoami" && get) return Whoami(ctx);
   if (p == "/-/v1/search" && get) return Search(ctx);
   if (p == "/-/v1/login" && m == "POST") return StartWebLogin(ctx);
+  if (StartsWith(p, "/-/v1/done/2fa/") && get) return PollWebOtp(ctx, p.substr(15));
   if (StartsWith(p, "/-/v1/done/") && get) return PollWebLogin(ctx, p.substr(11));
   if (StartsWith(p, "/-/web/login/")) return WebLoginPage(ctx, p.substr(13));
+  if (StartsWith(p, "/-/web/")) return WebPages(ctx, p);
   if (StartsWith(p, "/-/user/org.couchdb.user:")) {
     std::string rest = p.substr(25);
     std::string name = rest.substr(0, rest.find('/'));
@@ -223,6 +287,9 @@ http::Response RegistryApi::Dispatch(Ctx& ctx) {
   if (StartsWith(p, "/-/user/") && EndsWith(p, "/package") && get) {
     return UserPackages(ctx, p.substr(8, p.size() - 8 - 8));
   }
+  if (p == "/-/bulwark/v1/events" && get) return ListEvents(ctx);
+  if (p == "/-/bulwark/v1/recovery-codes" && m == "POST") return RegenerateRecoveryCodes(ctx);
+  if (p == "/-/bulwark/v1/stats" && get) return Stats(ctx);
   if (p == "/-/npm/v1/security/advisories/bulk" && m == "POST") return AuditBulk(ctx);
   if ((p == "/-/npm/v1/security/audits/quick" || p == "/-/npm/v1/security/audits") &&
       m == "POST") {

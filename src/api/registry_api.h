@@ -8,6 +8,9 @@
 #include <string>
 
 #include "accounts/account_service.h"
+#include "accounts/mfa_policy.h"
+#include "bulwark/stats/stats_section.h"
+#include "accounts/security_keys.h"
 #include "api/packument_cache.h"
 #include "base/json.h"
 #include "bulwark/env/clock.h"
@@ -50,11 +53,20 @@ class RegistryApi final : public http::Application {
   // (accounts' OtpRequiredError) gets `WWW-Authenticate: OTP` instead of the Bearer challenge.
   static http::Response ErrorResponse(const absl::Status& status);
 
+  // Mandatory 2FA for package writes (not owned; null: only the account's own 2FA mode).
+  void SetMfaPolicy(MfaPolicy* mfa) { mfa_ = mfa; }
+  // The report behind GET /-/bulwark/v1/stats (not owned; null: 404).
+  void SetStats(StatsReport* stats) { stats_ = stats; }
+  // Security keys (web pages, web 2FA). Optional; must outlive the API. Set before serving.
+  void SetSecurityKeys(SecurityKeys* keys) { keys_ = keys; }
+
  private:
   struct Ctx {
     const http::Request& req;
     std::string base_url;
     AuthResult auth;
+    // Sent as an npm-notice with the response (a recovery code was spent).
+    mutable std::string notice;
     const std::optional<Identity>& who() const { return auth.identity; }
   };
 
@@ -65,6 +77,15 @@ class RegistryApi final : public http::Application {
   absl::StatusOr<json::object> JsonBody(const Ctx& ctx) const;
   // The second-factor policy for this request: the code travels in the `npm-otp` header.
   absl::Status SecondFactor(const Ctx& ctx, const std::string& user, TfaAction action);
+  // Everything a write to `package` must pass besides ownership: the token's restrictions
+  // (read-only, packages, scopes), mandatory 2FA, and (when `otp_applies`) the one-time password.
+  absl::Status PackageWriteGate(const Ctx& ctx, const Identity& who, const std::string& package,
+                                bool otp_applies = true);
+  // Records a refused write (401/403/429 to a non-GET) in the security event log.
+  void RecordBlockedWrite(const Ctx& ctx, const http::Response& res);
+  // When `status` is an OTP challenge for a missing code and `user` has security keys, starts
+  // a web-2FA approval and attaches its authUrl/doneUrl (npm-registry-api.md §1.5).
+  absl::Status WithWebOtp(const Ctx& ctx, const std::string& user, absl::Status status);
 
   // package_handlers.cc
   http::Response GetPackument(Ctx& ctx, const std::string& name);
@@ -93,7 +114,31 @@ class RegistryApi final : public http::Application {
   http::Response GetProfile(Ctx& ctx);
   http::Response UpdateProfile(Ctx& ctx);
   json::object ProfileJson(const UserRecord& user, json::value tfa);
+  // POST /-/npm/v1/user without `tfa`: `npm profile set password|email|...` (§5.2).
+  http::Response SetProfileFields(Ctx& ctx, const Identity& who, const json::object& body);
   http::Response UserPackages(Ctx& ctx, const std::string& user);
+  // security_handlers.cc: /-/bulwark/v1/{events,recovery-codes,stats}, npm access set mfa.
+  http::Response ListEvents(Ctx& ctx);
+  http::Response RegenerateRecoveryCodes(Ctx& ctx);
+  http::Response Stats(Ctx& ctx);
+  http::Response SetPackageMfa(Ctx& ctx, const std::string& name, const json::object& body);
+  // web_handlers.cc: security keys and the account pages.
+  http::Response WebPages(Ctx& ctx, const std::string& path);
+  http::Response WebSecondStep(Ctx& ctx, const std::string& user, const std::string& context,
+                               const std::string& action, const std::string& title,
+                               const std::string& intro, const std::string& error,
+                               int status);
+  http::Response WebSignIn(Ctx& ctx);
+  http::Response WebSettings(Ctx& ctx, const std::string& path);
+  http::Response WebOtpPage(Ctx& ctx, const std::string& id);
+  http::Response PollWebOtp(Ctx& ctx, const std::string& id);
+  // The login page's second step (account_handlers.cc calls it); nullopt when the request
+  // is not a second-step post.
+  std::optional<http::Response> WebLoginSecondStep(Ctx& ctx, const std::string& id,
+                                                   const std::string& action);
+  // Pages using WebAuthn must be on the relying party's origin: a GET on another host name
+  // is redirected there (nullopt: no redirect needed).
+  std::optional<http::Response> ToRpOrigin(const Ctx& ctx) const;
   // misc_handlers.cc
   http::Response Search(Ctx& ctx);
   http::Response StarredByUser(Ctx& ctx);
@@ -112,10 +157,16 @@ class RegistryApi final : public http::Application {
   DownloadCounter* const downloads_;
   AdvisoryStore* const advisories_;
   const std::shared_ptr<AdvisoryIndexCache> advisory_index_;  // Null without advisories_.
+  MfaPolicy* mfa_ = nullptr;
+  StatsReport* stats_ = nullptr;
+  SecurityKeys* keys_ = nullptr;
 };
 
 // JSON response helpers shared by the handler files.
 http::Response JsonResponse(int status, const json::value& body);
 http::Response NoStore(http::Response r);
+// An HTML page with the headers every Bulwark page carries (no caching, no framing, CSP that
+// allows only Bulwark's own script).
+http::Response HtmlPage(int status, std::string body);
 
 }  // namespace bulwark

@@ -142,6 +142,7 @@ int Main(int argc, char** argv) {
   AddAdvisoriesCommands(app, flags, exit_code);
   AddAuditCommand(app, flags, exit_code);
   AddPasswordsCommands(app, flags, exit_code);
+  AddSecurityCommands(app, flags, exit_code);
 
   CLI11_PARSE(app, argc, argv);
   if (exit_code >= 0) return exit_code;

@@ -29,5 +29,6 @@ void AddDoctorCommand(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddAdvisoriesCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddAuditCommand(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddPasswordsCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
+void AddSecurityCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 
 }  // namespace bulwark::cli

@@ -7,6 +7,7 @@
 #include "bulwark/env/random.h"
 #include "base/log.h"
 #include "server/key_file.h"
+#include "server/security_stats.h"
 
 namespace bulwark {
 
@@ -28,12 +29,30 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
       config.packages.empty() ? AccessPolicy::Default() : AccessPolicy(config.packages));
   app->accounts_ = std::make_unique<AccountService>(*app->store_, RealClock(), SystemRandom(),
                                                     config.accounts);
+  BULWARK_ASSIGN_OR_RETURN(app->security_,
+                           NewSqliteSecurityStore(config.data_dir + "/security.sqlite3"));
+  app->accounts_->SetEventLog(app->security_.get());
   // The key sealing TOTP secrets, created at first start (docs/security.md).
   BULWARK_ASSIGN_OR_RETURN(std::string tfa_key,
                            LoadOrCreateKeyFile(config.data_dir + "/keys/totp.key",
                                                SecretBox::kKeyBytes, SystemRandom()));
   BULWARK_ASSIGN_OR_RETURN(SecretBox tfa_box, SecretBox::Create(std::move(tfa_key)));
   app->accounts_->SetTfaKey(std::move(tfa_box));
+  // Security keys (docs/security.md §Security keys): a second factor like TOTP.
+  BULWARK_ASSIGN_OR_RETURN(app->webauthn_store_,
+                           NewSqliteWebAuthnStore(config.data_dir + "/bulwark.sqlite3"));
+  app->accounts_->SetWebAuthnStore(app->webauthn_store_.get());
+  app->keys_ = std::make_unique<SecurityKeys>(*app->webauthn_store_, *app->accounts_, RealClock(),
+                                              SystemRandom(), config.security_keys);
+  if (!config.api.public_url.empty()) {
+    auto rp = RelyingPartyFromUrl(config.api.public_url);
+    if (rp.ok()) {
+      app->keys_->SetRelyingParty(*std::move(rp));
+    } else {
+      // Not fatal: the registry works, only security keys cannot be registered or used.
+      LogWarning("security keys are unavailable: %s", rp.status().ToString());
+    }
+  }
   auto filter = LoadPasswordFilter(config);
   if (filter.ok()) {
     app->password_filter_ = *std::move(filter);
@@ -58,9 +77,43 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
       if (!s.ok()) LogWarning("download counts not written yet: %s", s.ToString());
     });
   }
+  // Mandatory 2FA (security.md): high-impact packages recomputed by a periodic job, which also
+  // prunes old security events.
+  app->high_impact_ =
+      std::make_unique<HighImpactIndex>(*app->store_, RealClock(), config.high_impact);
+  app->mfa_ = std::make_unique<MfaPolicy>(*app->accounts_, app->security_.get(),
+                                          app->high_impact_.get(), RealClock(), config.mfa);
+  if (mode == Mode::kServe) {
+    absl::Status first = app->high_impact_->Refresh();
+    if (!first.ok()) LogWarning("high-impact packages not computed yet: %s", first.ToString());
+    DownloadCounter* counter = app->downloads_.get();
+    HighImpactIndex* impact = app->high_impact_.get();
+    SecurityStore* security = app->security_.get();
+    const absl::Duration retention = config.event_retention;
+    app->security_jobs_ = std::make_unique<Periodic>(
+        config.high_impact.refresh, [counter, impact, security, retention] {
+          counter->Flush().IgnoreError();  // Fresh counts; a failure keeps them for later.
+          absl::Status s = impact->Refresh();
+          if (!s.ok()) LogWarning("high-impact packages not refreshed: %s", s.ToString());
+          auto pruned = security->PruneEvents(RealClock().Now() - retention);
+          if (!pruned.ok()) LogWarning("security events not pruned: %s", pruned.status().ToString());
+        });
+  } else {
+    // Admin commands (bulwark stats) compute it once, now.
+    absl::Status first = app->high_impact_->Refresh();
+    if (!first.ok()) LogWarning("high-impact packages not computed: %s", first.ToString());
+  }
+  // Stats sections; other subsystems add theirs here (security.md §Statistics).
+  app->stats_ = std::make_unique<StatsReport>();
+  app->stats_->Add(NewAccountStats(*app->store_, *app->high_impact_));
+  app->stats_->Add(NewEventStats(*app->security_, config.event_retention));
+  app->stats_->Add(NewAdvisoryStats(*app->advisories_, RealClock()));
   app->api_ = std::make_unique<RegistryApi>(*app->accounts_, *app->packages_, RealClock(),
                                             config.api, app->downloads_.get(),
                                             app->advisories_.get());
+  app->api_->SetMfaPolicy(app->mfa_.get());
+  app->api_->SetStats(app->stats_.get());
+  app->api_->SetSecurityKeys(app->keys_.get());
   app->server_ = http::NewBeastServer(config.server, *app->api_);
   return app;
 }
@@ -93,7 +146,45 @@ absl::Status App::LoadNamePolicy() {
   return absl::OkStatus();
 }
 
-absl::Status App::Listen() { return server_->Listen(); }
+absl::Status App::Listen() {
+  BULWARK_RETURN_IF_ERROR(server_->Listen());
+  if (config_.api.public_url.empty()) {
+    // No public URL: security keys work on http://localhost:<port> (a secure context and a
+    // valid RP ID; an IP address is not). Pages reached under another name redirect there.
+    keys_->SetRelyingParty(
+        webauthn::RelyingParty{"localhost", StrCat("http://localhost:", server_->port()), false});
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<webauthn::RelyingParty> RelyingPartyFromUrl(std::string_view url) {
+  std::string_view rest = url;
+  std::string scheme;
+  if (ConsumePrefix(&rest, "https://")) {
+    scheme = "https://";
+  } else if (ConsumePrefix(&rest, "http://")) {
+    scheme = "http://";
+  } else {
+    return absl::InvalidArgumentError("public_url must start with http:// or https://");
+  }
+  std::string_view authority = rest.substr(0, rest.find('/'));
+  std::string_view host = authority;
+  if (!host.empty() && host.front() == '[') {
+    return absl::InvalidArgumentError(
+        "public_url: security keys need a host name, not an IP address");
+  }
+  host = host.substr(0, host.find(':'));
+  if (host.empty()) return absl::InvalidArgumentError("public_url has no host");
+  if (host.find_first_not_of("0123456789.") == std::string_view::npos) {
+    return absl::InvalidArgumentError(
+        "public_url: security keys need a host name, not an IP address");
+  }
+  webauthn::RelyingParty rp;
+  rp.id = std::string(host);
+  for (char& c : rp.id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  rp.origin = StrCat(scheme, rp.id, authority.substr(host.size()));
+  return rp;
+}
 void App::Run() { server_->Run(); }
 void App::Stop() { server_->Stop(); }
 

@@ -6,10 +6,16 @@
 
 #include "accounts/access_policy.h"
 #include "accounts/account_service.h"
+#include "accounts/security_keys.h"
+#include "bulwark/storage/webauthn_store.h"
 #include "api/registry_api.h"
 #include "bulwark/env/blob_store.h"
 #include "bulwark/storage/advisory_store.h"
 #include "bulwark/storage/metadata_store.h"
+#include "bulwark/storage/security_store.h"
+#include "bulwark/stats/stats_section.h"
+#include "accounts/mfa_policy.h"
+#include "jobs/high_impact.h"
 #include "http/server.h"
 #include "jobs/download_counter.h"
 #include "jobs/periodic.h"
@@ -20,6 +26,10 @@
 #include "server/name_index.h"
 
 namespace bulwark {
+
+// The WebAuthn relying party for a public URL: its host is the RP ID, scheme://host[:port] the
+// origin. InvalidArgument for a URL without a host name.
+absl::StatusOr<webauthn::RelyingParty> RelyingPartyFromUrl(std::string_view url);
 
 class App {
  public:
@@ -47,6 +57,11 @@ class App {
   AdvisoryStore& advisories() { return *advisories_; }
   BlobStore& blobs() { return *blobs_; }
   AccountService& accounts() { return *accounts_; }
+  SecurityStore& security() { return *security_; }
+  HighImpactIndex& high_impact() { return *high_impact_; }
+  // The sections of `bulwark stats` and GET /-/bulwark/v1/stats (security.md §Statistics).
+  StatsReport& stats() { return *stats_; }
+  SecurityKeys& security_keys() { return *keys_; }
   PackageService& packages() { return *packages_; }
 
  private:
@@ -58,12 +73,19 @@ class App {
   std::unique_ptr<AccessPolicy> policy_;
   // Before accounts_, which points into it, so it is destroyed after.
   std::unique_ptr<LoadedPasswordFilter> password_filter_;
+  std::unique_ptr<SecurityStore> security_;
   std::unique_ptr<AccountService> accounts_;
+  std::unique_ptr<HighImpactIndex> high_impact_;
+  std::unique_ptr<MfaPolicy> mfa_;
+  std::unique_ptr<StatsReport> stats_;
+  std::unique_ptr<WebAuthnStore> webauthn_store_;  // Before keys_, which points into it.
+  std::unique_ptr<SecurityKeys> keys_;
   std::unique_ptr<PackageService> packages_;
   NameIndexInfo name_index_info_;
   std::unique_ptr<NamePolicy> name_policy_;
   std::unique_ptr<DownloadCounter> downloads_;
   std::unique_ptr<Periodic> flush_downloads_;  // Serve mode only; flushes once more at exit.
+  std::unique_ptr<Periodic> security_jobs_;    // Serve mode: high-impact refresh, event pruning.
   std::unique_ptr<RegistryApi> api_;
   std::unique_ptr<http::Server> server_;
 };

@@ -226,6 +226,51 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
   BULWARK_RETURN_IF_ERROR(Read(auth, "token_lifetime_days", token_days, "auth."));
   if (token_days < 1) return absl::InvalidArgumentError("config: auth.token_lifetime_days < 1");
   c.accounts.session_token_lifetime = absl::Hours(24 * token_days);
+  int64_t max_write_days = absl::ToInt64Hours(c.accounts.max_write_token_lifetime) / 24;
+  BULWARK_RETURN_IF_ERROR(Read(auth, "max_write_token_days", max_write_days, "auth."));
+  if (max_write_days < 1 || max_write_days > 365) {
+    return absl::InvalidArgumentError("config: auth.max_write_token_days must be 1 to 365");
+  }
+  if (token_days > max_write_days) {
+    return absl::InvalidArgumentError(
+        "config: auth.token_lifetime_days must not exceed auth.max_write_token_days");
+  }
+  c.accounts.max_write_token_lifetime = absl::Hours(24 * max_write_days);
+  BULWARK_RETURN_IF_ERROR(
+      Read(auth, "require_2fa_for_publish", c.mfa.require_2fa_for_publish, "auth."));
+  if (auth && auth["require_2fa_scopes"]) {
+    BULWARK_ASSIGN_OR_RETURN(c.mfa.require_2fa_scopes,
+                             Principals(auth["require_2fa_scopes"], "auth.require_2fa_scopes"));
+    for (auto& scope : c.mfa.require_2fa_scopes) {
+      if (scope.size() < 2 || scope[0] != '@' || scope.find('/') != std::string::npos) {
+        return absl::InvalidArgumentError(StrCat("config: auth.require_2fa_scopes: \"", scope,
+                                                 "\" is not a scope (write it as '@name')"));
+      }
+      scope = AsciiStrToLower(scope);
+    }
+  }
+  int64_t retention_days = absl::ToInt64Hours(c.event_retention) / 24;
+  BULWARK_RETURN_IF_ERROR(Read(auth, "event_retention_days", retention_days, "auth."));
+  if (retention_days < 1) {
+    return absl::InvalidArgumentError("config: auth.event_retention_days must be at least 1");
+  }
+  c.event_retention = absl::Hours(24 * retention_days);
+  const YAML::Node impact = auth ? auth["high_impact"] : YAML::Node();
+  if (auth && auth["high_impact"]) {
+    BULWARK_RETURN_IF_ERROR(CheckKeys(impact, "auth.high_impact",
+                                      {"weekly_downloads", "dependents", "top_n",
+                                       "refresh_seconds"}));
+  }
+  HighImpactOptions& hi = c.high_impact;
+  int64_t refresh_seconds = absl::ToInt64Seconds(hi.refresh);
+  BULWARK_RETURN_IF_ERROR(Read(impact, "weekly_downloads", hi.weekly_downloads, "auth.high_impact."));
+  BULWARK_RETURN_IF_ERROR(Read(impact, "dependents", hi.dependents, "auth.high_impact."));
+  BULWARK_RETURN_IF_ERROR(Read(impact, "top_n", hi.top_n, "auth.high_impact."));
+  BULWARK_RETURN_IF_ERROR(Read(impact, "refresh_seconds", refresh_seconds, "auth.high_impact."));
+  if (refresh_seconds < 1) {
+    return absl::InvalidArgumentError("config: auth.high_impact.refresh_seconds must be >= 1");
+  }
+  hi.refresh = absl::Seconds(refresh_seconds);
   const YAML::Node throttle = auth ? auth["throttle"] : YAML::Node();
   ThrottleOptions& t = c.accounts.throttle;
   int64_t free_failures = t.free_failures;
@@ -241,6 +286,16 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
         "config: auth.throttle needs 0 <= free_failures <= 1000 and "
         "1 <= base_delay_seconds <= max_delay_seconds");
   }
+  // Security keys: the user-verification policy (docs/security.md §Security keys).
+  // Looked up through a const node: a missing key must not be created (as a null) by [].
+  const YAML::Node& auth_map = auth;
+  const YAML::Node keys = auth_map && auth_map.IsMap() ? auth_map["security_keys"] : YAML::Node();
+  if (keys && !keys.IsNull()) {
+    BULWARK_RETURN_IF_ERROR(CheckKeys(keys, "auth.security_keys", {"require_user_verification"}));
+  }
+  BULWARK_RETURN_IF_ERROR(Read(keys, "require_user_verification",
+                               c.security_keys.require_user_verification,
+                               "auth.security_keys."));
   t.free_failures = static_cast<int>(free_failures);
   t.base_delay = absl::Seconds(base_seconds);
   t.max_delay = absl::Seconds(max_seconds);

@@ -7,9 +7,11 @@
 
 #include "accounts/access_policy.h"
 #include "accounts/account_service.h"
+#include "accounts/security_keys.h"
 #include "api/registry_api.h"
 #include "bulwark/base/status.h"
 #include "http/server.h"
+#include "jobs/high_impact.h"
 #include "packaging/package_service.h"
 #include "security/name_policy.h"
 
@@ -22,10 +24,14 @@ struct Config {
   http::ServerOptions server;
   ApiOptions api;
   AccountOptions accounts;
+  SecurityKeyOptions security_keys;  // `auth.security_keys:` (docs/config.md).
   RegistryOptions registry;
   std::vector<PackageRule> packages;  // Empty: AccessPolicy::Default().
   TyposquatConfig typosquat;          // `typosquat:`; snapshot path absolute when set.
   PrivateNamesConfig private_names;   // `private:` (dependency confusion).
+  MfaOptions mfa;                     // `auth.require_2fa_*` (mandatory 2FA).
+  HighImpactOptions high_impact;      // `auth.high_impact`.
+  absl::Duration event_retention = absl::Hours(24 * 365);  // `auth.event_retention_days`.
 };
 
 // InvalidArgument naming the key and the problem for a bad file; NotFound when it is missing.

@@ -65,6 +65,40 @@ TEST(Config, ErrorsNameTheProblem) {
             absl::StatusCode::kNotFound);
 }
 
+TEST(Config, MandatoryTwoFactorAndTokenLimits) {
+  auto d = ParseConfig("", "/");
+  ASSERT_TRUE(d.ok());
+  EXPECT_FALSE(d->mfa.require_2fa_for_publish);
+  EXPECT_EQ(d->high_impact.weekly_downloads, 1'000'000u);
+  EXPECT_EQ(d->high_impact.dependents, 500u);
+  EXPECT_EQ(d->high_impact.top_n, 0u);
+  EXPECT_EQ(d->accounts.max_write_token_lifetime, absl::Hours(24 * 90));
+  auto c = ParseConfig(
+      "auth:\n  require_2fa_for_publish: true\n  require_2fa_scopes: ['@Acme', '@b']\n"
+      "  max_write_token_days: 45\n  event_retention_days: 30\n"
+      "  high_impact:\n    weekly_downloads: 5\n    top_n: 3\n    dependents: 0\n"
+      "    refresh_seconds: 2\n",
+      "/");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->mfa.require_2fa_for_publish);
+  EXPECT_EQ(c->mfa.require_2fa_scopes, (std::vector<std::string>{"@acme", "@b"}));
+  EXPECT_EQ(c->accounts.max_write_token_lifetime, absl::Hours(24 * 45));
+  EXPECT_EQ(c->event_retention, absl::Hours(24 * 30));
+  EXPECT_EQ(c->high_impact.weekly_downloads, 5u);
+  EXPECT_EQ(c->high_impact.top_n, 3u);
+  EXPECT_EQ(c->high_impact.dependents, 0u);
+  EXPECT_EQ(c->high_impact.refresh, absl::Seconds(2));
+  auto message = [](const char* yaml) {
+    return std::string(ParseConfig(yaml, "/").status().message());
+  };
+  EXPECT_EQ(message("auth:\n  require_2fa_scopes: [acme]"),
+            "config: auth.require_2fa_scopes: \"acme\" is not a scope (write it as '@name')");
+  EXPECT_EQ(message("auth:\n  high_impact:\n    weekly: 5"),
+            "config: unknown key \"auth.high_impact.weekly\"");
+  EXPECT_EQ(message("auth:\n  max_write_token_days: 10"),
+            "config: auth.token_lifetime_days must not exceed auth.max_write_token_days");
+}
+
 TEST(Config, LoginThrottle) {
   auto d = ParseConfig("", "/");
   ASSERT_TRUE(d.ok());

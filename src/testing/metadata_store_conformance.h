@@ -89,6 +89,54 @@ TEST_P(MetadataStoreConformance, TokensByKeyAndUser) {
   EXPECT_TRUE(store_->DeleteToken("k1").ok());
 }
 
+TEST_P(MetadataStoreConformance, TokenGrantsAndLastUse) {
+  TokenRecord t;
+  t.key = "k2";
+  t.prefix = "bwk_2";
+  t.user = "alice";
+  t.created = absl::FromUnixSeconds(5);
+  t.packages = {"left-pad", "@a/b"};
+  t.scopes = {"@acme"};
+  t.bypass_2fa = true;
+  t.description = "ci";
+  ASSERT_TRUE(store_->CreateToken(t).ok());
+  auto got = store_->GetToken("k2");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->packages, t.packages);
+  EXPECT_EQ(got->scopes, t.scopes);
+  EXPECT_TRUE(got->bypass_2fa);
+  EXPECT_EQ(got->description, "ci");
+  EXPECT_FALSE(got->last_used.has_value());
+  ASSERT_TRUE(store_->TouchToken("k2", absl::FromUnixSeconds(77)).ok());
+  EXPECT_EQ(store_->ListTokens("alice")->at(0).last_used, absl::FromUnixSeconds(77));
+  EXPECT_TRUE(store_->TouchToken("absent", absl::FromUnixSeconds(77)).ok());
+}
+
+TEST_P(MetadataStoreConformance, CountDependentsUsesLatestVersions) {
+  auto with_deps = [](const std::string& name, const std::string& version,
+                      const std::string& deps) {
+    PackageRecord p = MakePackage(name, {version});
+    p.versions[version].manifest_json = "{\"name\":\"" + name + "\",\"version\":\"" +
+                                        version + "\",\"dependencies\":" + deps + "}";
+    return p;
+  };
+  ASSERT_TRUE(store_->CommitPackage(with_deps("a", "1.0.0", R"({"lib":"^1","x":"1"})"), 0).ok());
+  ASSERT_TRUE(store_->CommitPackage(with_deps("b", "1.0.0", R"({"lib":"^2"})"), 0).ok());
+  // c's latest no longer depends on lib: only the latest version counts.
+  PackageRecord c = with_deps("c", "1.0.0", R"({"lib":"^1"})");
+  c.versions["2.0.0"] = with_deps("c", "2.0.0", R"({"x":"1"})").versions["2.0.0"];
+  c.dist_tags["latest"] = "2.0.0";
+  ASSERT_TRUE(store_->CommitPackage(c, 0).ok());
+  auto all = store_->CountDependents(1);
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].name, "lib");
+  EXPECT_EQ((*all)[0].downloads, 2u);
+  EXPECT_EQ((*all)[1].name, "x");
+  EXPECT_EQ((*all)[1].downloads, 2u);
+  EXPECT_TRUE(store_->CountDependents(3)->empty());
+}
+
 TEST_P(MetadataStoreConformance, PackageCommitIsOptimistic) {
   PackageRecord p = MakePackage("demo", {"1.0.0"});
   EXPECT_EQ(store_->GetPackageRev("demo").value(), 0);

@@ -36,6 +36,8 @@ class MetadataStore {
   virtual absl::StatusOr<TokenRecord> GetToken(std::string_view key) = 0;
   virtual absl::StatusOr<std::vector<TokenRecord>> ListTokens(std::string_view user) = 0;
   virtual absl::Status DeleteToken(std::string_view key) = 0;  // OK when absent.
+  // Records that the token was used at `when` (OK when absent).
+  virtual absl::Status TouchToken(std::string_view key, absl::Time when) = 0;
 
   // Two-factor state, one record per user (NotFound: 2FA off). PutTfa inserts or replaces the
   // whole record, recovery codes included; DeleteTfa is OK when absent.
@@ -76,6 +78,10 @@ class MetadataStore {
   // epoch). AddDownloads adds to what is stored; SumDownloads totals each package's days >= `since`.
   virtual absl::Status AddDownloads(int64_t day, const std::vector<PopularityEntry>& counts) = 0;
   virtual absl::StatusOr<std::vector<PopularityEntry>> SumDownloads(int64_t since_day) = 0;
+  // Dependents: for every package named in the `dependencies` of the latest version of a live
+  // package, how many such packages name it (`downloads` holds the count). Only counts of at
+  // least `min_count` are returned; ordered by name. One query; meant for a periodic job.
+  virtual absl::StatusOr<std::vector<PopularityEntry>> CountDependents(uint64_t min_count) = 0;
 
   // Names an administrator protects (`bulwark typosquat protect`). Add is idempotent; Remove
   // returns NotFound when the name is not protected.

@@ -50,6 +50,14 @@ struct TokenRecord {
   std::vector<std::string> cidr_whitelist;
   absl::Time created = absl::InfinitePast();
   std::optional<absl::Time> expires;
+  // Granular restrictions (docs/tokens.md). When either list is non-empty the token may change
+  // only the packages named in `packages` or inside one of `scopes` ("@scope"), and no account
+  // settings; empty lists: every package its user may change.
+  std::vector<std::string> packages;
+  std::vector<std::string> scopes;
+  bool bypass_2fa = false;   // An automation token: writes need no one-time password.
+  std::string description;
+  std::optional<absl::Time> last_used;  // Updated at most once a minute (TouchToken).
 };
 
 struct VersionRecord {

@@ -1,6 +1,7 @@
 // SqliteMetadataStore: the embedded default MetadataStore. Tables added after schema version 1
 // (popularity, allowed_names, name_findings, user_tfa, tfa_recovery_codes) are created with IF
-// NOT EXISTS on open, so older databases gain them without a version bump.
+// NOT EXISTS on open, and later columns (tokens.grants, tokens.last_used) added by
+// AddMissingColumns, so older databases gain them without a version bump.
 // One writer connection (writes are
 // serialised in-process; BEGIN IMMEDIATE also serialises against other processes such as
 // `bulwark user add` while the server runs) and a small pool of reader connections, which WAL
@@ -35,7 +36,8 @@ CREATE TABLE IF NOT EXISTS users(
   admin INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, updated INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens(
   key TEXT PRIMARY KEY, prefix TEXT NOT NULL, user TEXT NOT NULL, name TEXT NOT NULL,
-  readonly INTEGER NOT NULL, cidr TEXT NOT NULL, created INTEGER NOT NULL, expires INTEGER);
+  readonly INTEGER NOT NULL, cidr TEXT NOT NULL, created INTEGER NOT NULL, expires INTEGER,
+  grants TEXT NOT NULL DEFAULT '{}', last_used INTEGER);
 CREATE INDEX IF NOT EXISTS tokens_by_user ON tokens(user);
 CREATE TABLE IF NOT EXISTS packages(
   name TEXT PRIMARY KEY, rev INTEGER NOT NULL, created INTEGER NOT NULL, modified INTEGER NOT NULL,
@@ -139,8 +141,34 @@ absl::StatusOr<TokenRecord> ReadToken(const Stmt& st) {
   BULWARK_ASSIGN_OR_RETURN(t.cidr_whitelist, StringsFromJson(st.Text(5)));
   t.created = FromMicros(st.Int(6));
   t.expires = OptTime(st, 7);
+  BULWARK_ASSIGN_OR_RETURN(json::value g, ParseRowJson(st.Text(8)));
+  if (!g.is_object()) return absl::InternalError("corrupt row: token grants");
+  const json::object& o = g.get_object();
+  for (auto [key, out] : {std::pair{"packages", &t.packages}, std::pair{"scopes", &t.scopes}}) {
+    if (const json::array* a = GetArray(o, key)) {
+      for (const auto& e : *a) {
+        if (e.is_string()) out->emplace_back(e.get_string());
+      }
+    }
+  }
+  t.bypass_2fa = GetBool(o, "bypass_2fa").value_or(false);
+  t.description = std::string(GetString(o, "description").value_or(""));
+  t.last_used = OptTime(st, 9);
   return t;
 }
+
+std::string TokenGrantsJson(const TokenRecord& t) {
+  json::array packages, scopes;
+  for (const auto& p : t.packages) packages.emplace_back(p);
+  for (const auto& s : t.scopes) scopes.emplace_back(s);
+  return ToJson(json::object{{"packages", std::move(packages)},
+                             {"scopes", std::move(scopes)},
+                             {"bypass_2fa", t.bypass_2fa},
+                             {"description", t.description}});
+}
+
+constexpr char kTokenColumns[] =
+    "key,prefix,user,name,readonly,cidr,created,expires,grants,last_used";
 
 // A connection and the lock that guards it.
 struct Conn {
@@ -206,18 +234,27 @@ class SqliteMetadataStore final : public MetadataStore {
   absl::Status CreateToken(const TokenRecord& t) override {
     absl::MutexLock l(&writer_->mu);
     BULWARK_ASSIGN_OR_RETURN(
-        Stmt st, writer_->db.Prepare("INSERT INTO tokens(key,prefix,user,name,readonly,cidr,"
-                                     "created,expires) VALUES(?,?,?,?,?,?,?,?)"));
+        Stmt st, writer_->db.Prepare(StrCat("INSERT INTO tokens(", kTokenColumns,
+                                            ") VALUES(?,?,?,?,?,?,?,?,?,?)")));
     st.Bind(1, t.key).Bind(2, t.prefix).Bind(3, t.user).Bind(4, t.name);
     st.Bind(5, int64_t{t.readonly}).Bind(6, StringsToJson(t.cidr_whitelist));
     st.Bind(7, Micros(t.created)).BindOpt(8, OptMicros(t.expires));
+    st.Bind(9, TokenGrantsJson(t)).BindOpt(10, OptMicros(t.last_used));
+    return st.Run();
+  }
+
+  absl::Status TouchToken(std::string_view key, absl::Time when) override {
+    absl::MutexLock l(&writer_->mu);
+    BULWARK_ASSIGN_OR_RETURN(Stmt st,
+                             writer_->db.Prepare("UPDATE tokens SET last_used=? WHERE key=?"));
+    st.Bind(1, Micros(when)).Bind(2, key);
     return st.Run();
   }
 
   absl::StatusOr<TokenRecord> GetToken(std::string_view key) override {
     return WithReader([&](Db& db) -> absl::StatusOr<TokenRecord> {
-      BULWARK_ASSIGN_OR_RETURN(Stmt st, db.Prepare("SELECT key,prefix,user,name,readonly,cidr,"
-                                                   "created,expires FROM tokens WHERE key=?"));
+      BULWARK_ASSIGN_OR_RETURN(
+          Stmt st, db.Prepare(StrCat("SELECT ", kTokenColumns, " FROM tokens WHERE key=?")));
       st.Bind(1, key);
       BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) return absl::NotFoundError("token not found");
@@ -228,8 +265,8 @@ class SqliteMetadataStore final : public MetadataStore {
   absl::StatusOr<std::vector<TokenRecord>> ListTokens(std::string_view user) override {
     return WithReader([&](Db& db) -> absl::StatusOr<std::vector<TokenRecord>> {
       BULWARK_ASSIGN_OR_RETURN(
-          Stmt st, db.Prepare("SELECT key,prefix,user,name,readonly,cidr,created,expires FROM "
-                              "tokens WHERE user=? ORDER BY created, key"));
+          Stmt st, db.Prepare(StrCat("SELECT ", kTokenColumns,
+                                     " FROM tokens WHERE user=? ORDER BY created, key")));
       st.Bind(1, user);
       std::vector<TokenRecord> out;
       while (true) {
@@ -528,6 +565,29 @@ class SqliteMetadataStore final : public MetadataStore {
     });
   }
 
+  absl::StatusOr<std::vector<PopularityEntry>> CountDependents(uint64_t min_count) override {
+    return WithReader([&](Db& db) -> absl::StatusOr<std::vector<PopularityEntry>> {
+      // The latest version of each live package, and the names in its dependencies. A package
+      // counts once per dependency however the range is written; bad JSON rows are skipped by
+      // json_valid rather than failing the whole count.
+      BULWARK_ASSIGN_OR_RETURN(
+          Stmt st,
+          db.Prepare("SELECT d.key, COUNT(DISTINCT p.name) FROM packages p JOIN versions v ON "
+                     "v.package=p.name AND v.version=json_extract(p.dist_tags,'$.latest') AND "
+                     "v.unpublished IS NULL, json_each(v.manifest,'$.dependencies') d WHERE "
+                     "p.unpublished IS NULL AND json_valid(v.manifest) AND d.key<>p.name "
+                     "GROUP BY d.key HAVING COUNT(DISTINCT p.name)>=? ORDER BY d.key"));
+      st.Bind(1, static_cast<int64_t>(min_count));
+      std::vector<PopularityEntry> out;
+      while (true) {
+        BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        out.push_back({st.Text(0), static_cast<uint64_t>(std::max<int64_t>(0, st.Int(1)))});
+      }
+      return out;
+    });
+  }
+
   absl::Status AddProtectedName(const ProtectedName& p) override {
     return AddListedName("protected_names", p.name, p.added_by, p.created);
   }
@@ -763,9 +823,33 @@ class SqliteMetadataStore final : public MetadataStore {
   std::atomic<size_t> next_reader_{0};
 };
 
+// Columns added after schema version 1, added to older databases on open.
+absl::Status AddMissingColumns(Db& db) {
+  struct Column {
+    const char* table;
+    const char* name;
+    const char* decl;
+  };
+  static constexpr Column kAdded[] = {
+      {"tokens", "grants", "TEXT NOT NULL DEFAULT '{}'"},
+      {"tokens", "last_used", "INTEGER"},
+  };
+  for (const Column& c : kAdded) {
+    BULWARK_ASSIGN_OR_RETURN(Stmt st, db.Prepare(StrCat("SELECT count(*) FROM pragma_table_info('",
+                                                        c.table, "') WHERE name=?")));
+    st.Bind(1, std::string_view(c.name));
+    BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (row && st.Int(0) > 0) continue;
+    BULWARK_RETURN_IF_ERROR(
+        db.Exec(StrCat("ALTER TABLE ", c.table, " ADD COLUMN ", c.name, " ", c.decl).c_str()));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Migrate(Db& db) {
   BULWARK_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
   absl::Status s = db.Exec(kSchema);
+  if (s.ok()) s = AddMissingColumns(db);
   if (s.ok()) {
     auto st = db.Prepare("SELECT value FROM meta WHERE key='schema_version'");
     if (!st.ok()) {
