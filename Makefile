@@ -37,6 +37,7 @@ bench: build
 	@bash bench/typosquat/run.sh
 	@bash bench/passwords/run.sh
 	@bash bench/scan/run.sh
+	@bash bench/advisories/run.sh
 
 clean:
 	rm -rf $(BUILD) build-fuzz

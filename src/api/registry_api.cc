@@ -27,7 +27,8 @@ RegistryApi::RegistryApi(AccountService& accounts, PackageService& packages, Clo
       cache_(options_.cache_ttl, options_.cache_entries),
       blob_cache_(options_.tarball_cache_bytes, options_.tarball_cache_max_blob),
       downloads_(downloads),
-      advisories_(advisories) {
+      advisories_(advisories),
+      advisory_index_(NewAdvisoryIndexCache(advisories)) {
   packages_.OnChange([this](const std::string& name) { cache_.Invalidate(name); });
 }
 
@@ -290,7 +291,12 @@ http::Response RegistryApi::Dispatch(Ctx& ctx) {
   if (p == "/-/bulwark/v1/recovery-codes" && m == "POST") return RegenerateRecoveryCodes(ctx);
   if (p == "/-/bulwark/v1/stats" && get) return Stats(ctx);
   if (p == "/-/npm/v1/security/advisories/bulk" && m == "POST") return AuditBulk(ctx);
-  if (p == "/-/npm/v1/security/audits/quick" && m == "POST") return AuditQuick(ctx);
+  if ((p == "/-/npm/v1/security/audits/quick" || p == "/-/npm/v1/security/audits") &&
+      m == "POST") {
+    return AuditQuick(ctx);
+  }
+  if (p == "/-/bulwark/v1/advisories") return AdvisoryAdmin(ctx, "");
+  if (StartsWith(p, "/-/bulwark/v1/advisories/")) return AdvisoryAdmin(ctx, p.substr(25));
   if (p == "/-/npm/v1/keys" && get) return GetSigningKeys(ctx);
   if (auto r = ModerationRoute(ctx, p)) return std::move(*r);
   return ErrorResponse(absl::NotFoundError("Not found"));

@@ -22,6 +22,8 @@
 namespace bulwark {
 
 class ModerationService;
+class AdvisoryIndexCache;  // audit_handlers.cc
+std::shared_ptr<AdvisoryIndexCache> NewAdvisoryIndexCache(AdvisoryStore* store);
 
 struct ApiOptions {
   // Base URL for tarball, login and pagination URLs, without trailing slash. Empty: built from
@@ -157,6 +159,8 @@ class RegistryApi final : public http::Application {
   http::Response AuditQuick(Ctx& ctx);
   // keys_handlers.cc
   http::Response GetSigningKeys(Ctx& ctx);
+  // advisory_admin_handlers.cc: /-/bulwark/v1/advisories[/ID]
+  http::Response AdvisoryAdmin(Ctx& ctx, const std::string& id);
 
   AccountService& accounts_;
   PackageService& packages_;
@@ -166,6 +170,7 @@ class RegistryApi final : public http::Application {
   BlobCache blob_cache_;
   DownloadCounter* const downloads_;
   AdvisoryStore* const advisories_;
+  const std::shared_ptr<AdvisoryIndexCache> advisory_index_;  // Null without advisories_.
   MfaPolicy* mfa_ = nullptr;
   StatsReport* stats_ = nullptr;
   SecurityKeys* keys_ = nullptr;

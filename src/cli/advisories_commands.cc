@@ -1,5 +1,5 @@
-// `bulwark advisories import PATH...`, `bulwark advisories list [--package NAME]` and
-// `bulwark advisories withdraw ID` (docs/advisories.md).
+// `bulwark advisories import PATH...`, `bulwark advisories list [--package NAME]`,
+// `bulwark advisories add` and `bulwark advisories withdraw ID` (docs/advisories.md).
 //
 // import reads OSV JSON files, folders of them (recursively), zip archives of them (the form
 // OSV and GitHub publish their databases in) and the npm / Node Security WG export
@@ -19,6 +19,7 @@
 #include "base/json.h"
 #include "base/strings.h"
 #include "bulwark/env/clock.h"
+#include "bulwark/env/random.h"
 #include "cli/common.h"
 #include "security/advisories/advisory.h"
 #include "security/advisories/gunzip.h"
@@ -169,13 +170,16 @@ class Importer {
   }
 
   void ImportFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in) return Problem(path, "cannot read");
-    std::string data;
-    data.resize(kMaxFileBytes + 1);
-    in.read(data.data(), static_cast<std::streamsize>(data.size()));
-    data.resize(static_cast<size_t>(in.gcount()));
-    if (data.size() > kMaxFileBytes) return Problem(path, "file too large");
+    // Sized from the file, not from the cap: 50,000 small files must not each zero 64 MiB.
+    const std::streamoff size = in.tellg();
+    if (size < 0) return Problem(path, "cannot read");
+    if (static_cast<uint64_t>(size) > kMaxFileBytes) return Problem(path, "file too large");
+    in.seekg(0);
+    std::string data(static_cast<size_t>(size), '\0');
+    in.read(data.data(), size);
+    if (in.gcount() != size) return Problem(path, "cannot read");
     if (EndsWith(path, ".zip") || StartsWith(data, "PK\x03\x04")) return ImportZip(path);
     const bool gz = data.size() >= 2 && static_cast<unsigned char>(data[0]) == 0x1f &&
                     static_cast<unsigned char>(data[1]) == 0x8b;
@@ -311,12 +315,107 @@ int Withdraw(const CommonFlags& flags, const std::string& id) {
                 advisories::FormatTimestamp(*a->withdrawn).c_str());
     return 0;
   }
-  const absl::Time now = RealClock().Now();
-  a->withdrawn = now;
-  a->modified = std::max(now, a->modified);
-  auto result = store.Upsert(advisories::ToRecord(*a));
+  auto result = store.Upsert(advisories::ToRecord(advisories::Withdrawn(*a, RealClock().Now())));
   if (!result.ok()) return Fail(result.status());
   std::printf("withdrew %s\n", id.c_str());
+  return 0;
+}
+
+struct AddFlags {
+  std::string file, id, package, range, summary, details, severity, cvss, url;
+  std::vector<std::string> cwes, aliases;
+  bool malware = false;
+};
+
+// The advisory `bulwark advisories add` describes: an OSV document from --file, or one built
+// from the flags (the range is a node-semver range, turned into OSV events).
+absl::StatusOr<Advisory> AdvisoryFromFlags(const AddFlags& f, absl::Time now) {
+  if (!f.file.empty()) {
+    std::ifstream in(f.file, std::ios::binary);
+    if (!in) return absl::NotFoundError(StrCat("cannot read ", f.file));
+    std::stringstream text;
+    text << in.rdbuf();
+    BULWARK_ASSIGN_OR_RETURN(json::value doc, ParseJson(text.str()));
+    if (doc.is_object()) {
+      json::object& o = doc.get_object();
+      if (!f.id.empty()) o["id"] = f.id;
+      if (!o.contains("modified")) o["modified"] = advisories::FormatTimestamp(now);
+    }
+    auto a = advisories::ParseOsv(doc);
+    if (!a.ok()) return absl::InvalidArgumentError(StrCat(f.file, ": ", a.status().message()));
+    return a;
+  }
+  if (f.package.empty()) {
+    return absl::InvalidArgumentError("give --file FILE (an OSV document) or --package NAME");
+  }
+  Advisory a;
+  a.id = f.id;
+  if (a.id.empty()) {
+    // BULWARK-2026-1a2b3c4d (MAL-BULWARK-... for malware, which npm shows as critical).
+    const std::string bytes = SystemRandom().Bytes(4);
+    std::string hex;
+    for (unsigned char c : bytes)
+      hex += StrCat("0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]);
+    a.id = StrCat(f.malware ? "MAL-" : "", "BULWARK-",
+                  absl::FormatTime("%Y", now, absl::UTCTimeZone()), "-", hex);
+  } else if (f.malware && !StartsWith(a.id, "MAL-")) {
+    return absl::InvalidArgumentError("a malware advisory's id starts with MAL-");
+  }
+  a.summary = f.summary;
+  if (a.summary.empty() && f.malware) a.summary = StrCat("Malicious code in ", f.package);
+  a.details = f.details;
+  a.aliases = f.aliases;
+  advisories::Affected aff;
+  aff.ecosystem = "npm";
+  aff.package = f.package;
+  const std::string range = f.range.empty() ? "*" : f.range;
+  BULWARK_ASSIGN_OR_RETURN(aff.ranges, advisories::RangeToOsv(range));
+  a.affected.push_back(std::move(aff));
+  if (!f.cvss.empty()) {
+    a.severity.push_back({StartsWith(f.cvss, "CVSS:4") ? "CVSS_V4" : "CVSS_V3", f.cvss});
+  }
+  if (!f.severity.empty()) {
+    auto level = advisories::ParseSeverity(f.severity);
+    if (!level) {
+      return absl::InvalidArgumentError(
+          StrCat("--severity must be low, moderate, high or critical (not \"", f.severity, "\")"));
+    }
+    a.database_specific["severity"] = std::string(advisories::SeverityName(*level));
+  }
+  if (!f.cwes.empty()) {
+    json::array cwes;
+    for (const std::string& c : f.cwes) cwes.emplace_back(c);
+    a.database_specific["cwe_ids"] = std::move(cwes);
+  }
+  if (!f.url.empty()) a.references.push_back({"ADVISORY", f.url});
+  return a;
+}
+
+int Add(const CommonFlags& flags, const AddFlags& f) {
+  const absl::Time now = RealClock().Now();
+  auto a = AdvisoryFromFlags(f, now);
+  if (!a.ok()) return Fail(a.status());
+  auto config = BuildConfig(flags);
+  if (!config.ok()) return Fail(config.status());
+  auto app = App::Open(*config);
+  if (!app.ok()) return Fail(app.status());
+  AdvisoryStore& store = (*app)->advisories();
+  std::optional<Advisory> stored;
+  if (auto r = store.Get(a->id); r.ok()) {
+    auto parsed = advisories::FromRecord(*r);
+    if (!parsed.ok()) return Fail(parsed.status());
+    stored = std::move(*parsed);
+  } else if (!absl::IsNotFound(r.status())) {
+    return Fail(r.status());
+  }
+  auto prepared = advisories::PrepareAdminWrite(std::move(*a), stored ? &*stored : nullptr, now);
+  if (!prepared.ok()) return Fail(prepared.status());
+  auto result = store.Upsert(advisories::ToRecord(*prepared));
+  if (!result.ok()) return Fail(result.status());
+  std::printf("%s %s\n", stored ? "updated" : "added", prepared->id.c_str());
+  for (const std::string& p : advisories::NpmPackages(*prepared)) {
+    std::printf("    %s %s\n", p.c_str(), advisories::VulnerableRange(*prepared, p).c_str());
+  }
   return 0;
 }
 
@@ -344,6 +443,25 @@ void AddAdvisoriesCommands(CLI::App& app, CommonFlags& flags, int& exit_code) {
   list->add_option("--package", st->package, "only those affecting this npm package");
   list->add_flag("--json", st->json, "print JSON");
   list->callback([&flags, &exit_code, st] { exit_code = List(flags, st->package, st->json); });
+
+  auto add_flags = std::make_shared<AddFlags>();
+  CLI::App* add = adv->add_subcommand(
+      "add", "create or edit an advisory: --file OSV.json, or --package NAME --range RANGE ...");
+  AddCommonFlags(add, flags);
+  add->add_option("--file", add_flags->file, "an OSV JSON document");
+  add->add_option("--id", add_flags->id, "the advisory id (default: a new BULWARK-YYYY-... id)");
+  add->add_option("--package", add_flags->package, "the affected npm package");
+  add->add_option("--range", add_flags->range,
+                  "the vulnerable versions, a node-semver range (default *)");
+  add->add_option("--summary", add_flags->summary, "one line, shown by npm audit as the title");
+  add->add_option("--details", add_flags->details, "longer description");
+  add->add_option("--severity", add_flags->severity, "low, moderate, high or critical");
+  add->add_option("--cvss", add_flags->cvss, "a CVSS v3.x or v4 vector");
+  add->add_option("--cwe", add_flags->cwes, "a CWE id such as CWE-79 (repeatable)");
+  add->add_option("--alias", add_flags->aliases, "a CVE or GHSA id (repeatable)");
+  add->add_option("--url", add_flags->url, "the advisory's web page");
+  add->add_flag("--malware", add_flags->malware, "a malicious-package report (MAL- id, critical)");
+  add->callback([&flags, &exit_code, add_flags] { exit_code = Add(flags, *add_flags); });
 
   CLI::App* withdraw = adv->add_subcommand("withdraw", "stop an advisory matching (kept on file)");
   AddCommonFlags(withdraw, flags);

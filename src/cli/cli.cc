@@ -140,6 +140,7 @@ int Main(int argc, char** argv) {
   AddTyposquatCommands(app, flags, exit_code);
   AddDoctorCommand(app, flags, exit_code);
   AddAdvisoriesCommands(app, flags, exit_code);
+  AddAuditCommand(app, flags, exit_code);
   AddPasswordsCommands(app, flags, exit_code);
   AddSecurityCommands(app, flags, exit_code);
   AddKeysCommands(app, flags, exit_code);

@@ -27,6 +27,7 @@ int Fail(const absl::Status& s);
 void AddTyposquatCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddDoctorCommand(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddAdvisoriesCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
+void AddAuditCommand(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddPasswordsCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddSecurityCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddKeysCommands(CLI::App& app, CommonFlags& flags, int& exit_code);

@@ -68,6 +68,9 @@ class AdvisoryStore {
   // caller passes the updated document. NotFound when absent.
   virtual absl::Status Withdraw(std::string_view id, absl::Time when, std::string_view json) = 0;
   virtual absl::StatusOr<AdvisoryCounts> Count() = 0;
+  // A number that changes whenever any process commits a change to the advisories (it never
+  // repeats for a database), so readers can cache what they built from them.
+  virtual absl::StatusOr<int64_t> Generation() = 0;
 };
 
 // Opens (creating) the advisory tables in the SQLite database at `path`, which may be the

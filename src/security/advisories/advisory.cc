@@ -44,19 +44,26 @@ absl::StatusOr<semver::Version> ParseEventVersion(std::string_view v) {
   return parsed;
 }
 
-struct SortedEvent {
-  Event::Kind kind;
-  bool zero = false;  // introduced "0": before every version.
-  semver::Version version;
-};
+bool Evaluated(const AffectedRange& r) { return r.type == "SEMVER" || r.type == "ECOSYSTEM"; }
 
-// Events in evaluation order: by version, "0" first, ties in Kind order (introduced, fixed,
-// last_affected). With that tie order, EmitRange's intervals and the evaluation loop agree on
-// every version (a version both fixed and last_affected is not affected, as the loop says).
-std::vector<SortedEvent> SortEvents(const std::vector<Event>& events) {
-  std::vector<SortedEvent> out;
-  for (const Event& e : events) {
-    SortedEvent s;
+// A limit "containing *" is infinity (OSV "Special values").
+bool IsInfiniteLimit(std::string_view v) { return v.find('*') != std::string_view::npos; }
+
+}  // namespace
+
+CompiledRange CompileRange(const AffectedRange& r) {
+  CompiledRange c;
+  for (const Event& e : r.events) {
+    if (e.kind == Event::Kind::kLimit) {
+      c.has_limit = true;
+      if (IsInfiniteLimit(e.version)) {
+        c.infinite_limit = true;
+      } else if (auto v = semver::Parse(e.version, kNpmAudit); v.ok()) {
+        c.limits.push_back(std::move(*v));
+      }
+      continue;
+    }
+    CompiledRange::SortedEvent s;
     s.kind = e.kind;
     if (e.kind == Event::Kind::kIntroduced && e.version == "0") {
       s.zero = true;
@@ -65,55 +72,66 @@ std::vector<SortedEvent> SortEvents(const std::vector<Event>& events) {
       if (!v.ok()) continue;  // Refused at parse time; stored data is not trusted to crash us.
       s.version = std::move(*v);
     }
-    out.push_back(std::move(s));
+    c.events.push_back(std::move(s));
   }
-  std::stable_sort(out.begin(), out.end(), [](const SortedEvent& a, const SortedEvent& b) {
-    if (a.zero != b.zero) return a.zero;
-    if (!a.zero) {
-      int c = semver::Compare(a.version, b.version);
-      if (c != 0) return c < 0;
-    }
-    return static_cast<int>(a.kind) < static_cast<int>(b.kind);
-  });
-  return out;
+  // Events in evaluation order: by version, "0" first, ties in Kind order (introduced, fixed,
+  // last_affected). With that tie order, Intervals and the evaluation loop agree on every
+  // version (a version both fixed and last_affected is not affected, as the loop says).
+  std::stable_sort(c.events.begin(), c.events.end(),
+                   [](const CompiledRange::SortedEvent& a, const CompiledRange::SortedEvent& b) {
+                     if (a.zero != b.zero) return a.zero;
+                     if (!a.zero) {
+                       int cmp = semver::Compare(a.version, b.version);
+                       if (cmp != 0) return cmp < 0;
+                     }
+                     return static_cast<int>(a.kind) < static_cast<int>(b.kind);
+                   });
+  return c;
 }
 
-bool Evaluated(const AffectedRange& r) { return r.type == "SEMVER" || r.type == "ECOSYSTEM"; }
-
-// The OSV evaluation loop, verbatim. "limit" is treated as "fixed" (it only has a meaning for
-// GIT ranges, which are not evaluated).
-bool RangeAffects(const AffectedRange& r, const semver::Version& v) {
+// The OSV evaluation algorithm (schema "Evaluation": IncludedInRanges and BeforeLimits),
+// verbatim: a range applies below any of its limits (all versions when it has none, or one is
+// "*"), and its sorted events are walked: introduced makes the version vulnerable from there,
+// fixed ends that at itself, last_affected after itself.
+bool CompiledRange::Affects(const semver::Version& v) const {
+  if (has_limit && !infinite_limit) {
+    bool before = false;
+    for (const semver::Version& l : limits) before = before || semver::Compare(v, l) < 0;
+    if (!before) return false;
+  }
   bool vulnerable = false;
-  for (const SortedEvent& e : SortEvents(r.events)) {
+  for (const SortedEvent& e : events) {
     switch (e.kind) {
       case Event::Kind::kIntroduced:
         if (e.zero || semver::Compare(v, e.version) >= 0) vulnerable = true;
         break;
       case Event::Kind::kFixed:
-      case Event::Kind::kLimit:
         if (semver::Compare(v, e.version) >= 0) vulnerable = false;
         break;
       case Event::Kind::kLastAffected:
         if (semver::Compare(v, e.version) > 0) vulnerable = false;
+        break;
+      case Event::Kind::kLimit:
         break;
     }
   }
   return vulnerable;
 }
 
-// The same step function as RangeAffects, as comparator sets: introduced opens ">=X" (or
-// nothing for "0"), fixed closes "<X", last_affected closes "<=X"; events that do not change
-// the state are skipped, exactly as they change nothing in the loop.
-void EmitRange(const AffectedRange& r, std::vector<std::string>& sets) {
+// The same step function as Affects, as intervals: introduced opens [X (or from the least
+// version for "0"), fixed closes X), last_affected closes X]; events that do not change the
+// state are skipped, exactly as they change nothing in the loop. The limits then cut every
+// interval below the greatest limit.
+std::vector<Interval> CompiledRange::Intervals() const {
+  std::vector<Interval> out;
   bool open = false;
   std::optional<semver::Version> lo;
-  auto close = [&](std::string_view op, const semver::Version& hi) {
+  auto close = [&](bool incl, const semver::Version& hi) {
     open = false;
-    if (lo && op == "<" && semver::Compare(*lo, hi) >= 0) return;  // Empty.
-    std::string set = lo ? StrCat(">=", lo->ToString(), " ") : std::string();
-    sets.push_back(StrCat(set, op, hi.ToString()));
+    if (lo && !incl && semver::Compare(*lo, hi) >= 0) return;  // Empty.
+    out.push_back(Interval{lo, hi, incl});
   };
-  for (const SortedEvent& e : SortEvents(r.events)) {
+  for (const SortedEvent& e : events) {
     switch (e.kind) {
       case Event::Kind::kIntroduced:
         if (!open) {
@@ -122,15 +140,49 @@ void EmitRange(const AffectedRange& r, std::vector<std::string>& sets) {
         }
         break;
       case Event::Kind::kFixed:
-      case Event::Kind::kLimit:
-        if (open) close("<", e.version);
+        if (open) close(false, e.version);
         break;
       case Event::Kind::kLastAffected:
-        if (open) close("<=", e.version);
+        if (open) close(true, e.version);
+        break;
+      case Event::Kind::kLimit:
         break;
     }
   }
-  if (open) sets.push_back(lo ? StrCat(">=", lo->ToString()) : "*");
+  if (open) out.push_back(Interval{lo, std::nullopt, false});
+  if (!has_limit || infinite_limit) return out;
+  if (limits.empty()) return {};  // Only unparseable limits: BeforeLimits is never true.
+  const semver::Version* top = &limits[0];
+  for (const semver::Version& l : limits) {
+    if (semver::Compare(l, *top) > 0) top = &l;
+  }
+  std::vector<Interval> cut;
+  for (Interval& i : out) {
+    if (!i.hi || semver::Compare(*i.hi, *top) > 0 ||
+        (semver::Compare(*i.hi, *top) == 0 && i.hi_inclusive)) {
+      i.hi = *top;
+      i.hi_inclusive = false;
+    }
+    if (i.lo) {
+      const int c = semver::Compare(*i.lo, *i.hi);
+      if (c > 0 || (c == 0 && !i.hi_inclusive)) continue;  // Empty once cut.
+    }
+    cut.push_back(std::move(i));
+  }
+  return cut;
+}
+
+namespace {
+
+std::string FormatInterval(const Interval& i) {
+  if (!i.lo && !i.hi) return "*";
+  if (i.lo && i.hi && i.hi_inclusive && semver::Compare(*i.lo, *i.hi) == 0) {
+    return i.lo->ToString();
+  }
+  std::string lo = i.lo ? StrCat(">=", i.lo->ToString()) : std::string();
+  if (!i.hi) return lo;
+  std::string hi = StrCat(i.hi_inclusive ? "<=" : "<", i.hi->ToString());
+  return lo.empty() ? hi : StrCat(lo, " ", hi);
 }
 
 // The version right after `v` in semver order, so that ">v" can be written as the inclusive
@@ -166,6 +218,14 @@ absl::StatusOr<Affected> ParseAffected(const json::object& o) {
   }
   aff.versions = Strings(o, "versions");
   if (const json::object* ds = GetObject(o, "database_specific")) aff.database_specific = *ds;
+  if (const json::array* sev = GetArray(o, "severity")) {
+    for (const auto& e : *sev) {
+      if (e.is_object()) {
+        aff.severity.push_back({Str(e.get_object(), "type"), Str(e.get_object(), "score")});
+      }
+    }
+  }
+  aff.raw = o;
   const bool npm = aff.ecosystem == "npm";
   if (npm && aff.package.empty()) return absl::InvalidArgumentError("affected package has no name");
   if (const json::array* ranges = GetArray(o, "ranges")) {
@@ -173,6 +233,7 @@ absl::StatusOr<Affected> ParseAffected(const json::object& o) {
       if (!rv.is_object()) return absl::InvalidArgumentError("a range is not an object");
       AffectedRange r;
       r.type = Str(rv.get_object(), "type");
+      r.raw = rv.get_object();
       if (const json::array* events = GetArray(rv.get_object(), "events")) {
         for (const auto& ev : *events) {
           if (!ev.is_object() || ev.get_object().size() != 1) {
@@ -193,7 +254,8 @@ absl::StatusOr<Affected> ParseAffected(const json::object& o) {
           }
           if (!val.is_string()) return absl::InvalidArgumentError("an event version not a string");
           e.version = std::string(val.get_string());
-          if (npm && Evaluated(r) && !(e.kind == Event::Kind::kIntroduced && e.version == "0")) {
+          if (npm && Evaluated(r) && !(e.kind == Event::Kind::kIntroduced && e.version == "0") &&
+              !(e.kind == Event::Kind::kLimit && IsInfiniteLimit(e.version))) {
             BULWARK_RETURN_IF_ERROR(ParseEventVersion(e.version).status());
           }
           r.events.push_back(std::move(e));
@@ -239,7 +301,13 @@ std::vector<std::string> Advisory::CweIds() const { return Strings(database_spec
 
 Rating Rate(const Advisory& a) {
   Rating r;
-  for (const SeverityEntry& s : a.severity) {
+  // OSV puts severity either on the advisory or on each affected package, never both.
+  std::vector<SeverityEntry> all = a.severity;
+  if (all.empty()) {
+    for (const Affected& aff : a.affected)
+      all.insert(all.end(), aff.severity.begin(), aff.severity.end());
+  }
+  for (const SeverityEntry& s : all) {
     if (s.type != "CVSS_V3") continue;
     auto score = CvssV3BaseScore(s.score);
     if (!score.ok()) continue;
@@ -248,7 +316,7 @@ Rating Rate(const Advisory& a) {
     break;
   }
   if (r.vector.empty()) {
-    for (const SeverityEntry& s : a.severity) {
+    for (const SeverityEntry& s : all) {
       if (s.type == "CVSS_V4") r.vector = s.score;  // Kept for display; not scored.
     }
   }
@@ -302,6 +370,7 @@ absl::StatusOr<Advisory> ParseOsv(const json::value& doc) {
     }
   }
   if (const json::object* ds = GetObject(o, "database_specific")) a.database_specific = *ds;
+  a.raw = o;
   return a;
 }
 
@@ -310,53 +379,72 @@ absl::StatusOr<Advisory> ParseOsvText(std::string_view text) {
   return ParseOsv(v);
 }
 
+namespace {
+
+// Sets `key` to `v`, or removes it when `keep` is false (a field the model has cleared).
+template <typename T>
+void SetOrErase(json::object& o, std::string_view key, bool keep, T&& v) {
+  if (keep) {
+    o[key] = std::forward<T>(v);
+  } else {
+    o.erase(key);
+  }
+}
+
+json::array SeverityArray(const std::vector<SeverityEntry>& list) {
+  json::array sev;
+  for (const auto& s : list) sev.push_back(json::object{{"type", s.type}, {"score", s.score}});
+  return sev;
+}
+
+}  // namespace
+
 json::value ToOsvJson(const Advisory& a) {
-  json::object o;
-  o["schema_version"] = "1.6.0";
+  // What the model names is written from the model; the rest of the document as it was read.
+  json::object o = a.raw;
+  if (!o.contains("schema_version")) o["schema_version"] = "1.6.0";
   o["id"] = a.id;
   o["modified"] = FormatTimestamp(a.modified);
-  if (a.published) o["published"] = FormatTimestamp(*a.published);
-  if (a.withdrawn) o["withdrawn"] = FormatTimestamp(*a.withdrawn);
-  if (!a.aliases.empty()) o["aliases"] = StringArray(a.aliases);
-  if (!a.summary.empty()) o["summary"] = a.summary;
-  if (!a.details.empty()) o["details"] = a.details;
-  if (!a.severity.empty()) {
-    json::array sev;
-    for (const auto& s : a.severity) {
-      sev.push_back(json::object{{"type", s.type}, {"score", s.score}});
-    }
-    o["severity"] = std::move(sev);
-  }
+  SetOrErase(o, "published", a.published.has_value(),
+             a.published ? FormatTimestamp(*a.published) : std::string());
+  SetOrErase(o, "withdrawn", a.withdrawn.has_value(),
+             a.withdrawn ? FormatTimestamp(*a.withdrawn) : std::string());
+  SetOrErase(o, "aliases", !a.aliases.empty(), StringArray(a.aliases));
+  SetOrErase(o, "summary", !a.summary.empty(), a.summary);
+  SetOrErase(o, "details", !a.details.empty(), a.details);
+  SetOrErase(o, "severity", !a.severity.empty(), SeverityArray(a.severity));
   json::array affected;
   for (const Affected& aff : a.affected) {
-    json::object ao;
-    ao["package"] = json::object{{"ecosystem", aff.ecosystem}, {"name", aff.package}};
-    if (!aff.ranges.empty()) {
-      json::array ranges;
-      for (const AffectedRange& r : aff.ranges) {
-        json::array events;
-        for (const Event& e : r.events) {
-          static constexpr std::string_view kNames[] = {"introduced", "fixed", "last_affected",
-                                                        "limit"};
-          events.push_back(json::object{{kNames[static_cast<int>(e.kind)], e.version}});
-        }
-        ranges.push_back(json::object{{"type", r.type}, {"events", std::move(events)}});
+    json::object ao = aff.raw;
+    json::object pkg;
+    if (const json::object* p = GetObject(aff.raw, "package")) pkg = *p;
+    pkg["ecosystem"] = aff.ecosystem;
+    pkg["name"] = aff.package;
+    ao["package"] = std::move(pkg);
+    json::array ranges;
+    for (const AffectedRange& r : aff.ranges) {
+      json::array events;
+      for (const Event& e : r.events) {
+        static constexpr std::string_view kNames[] = {"introduced", "fixed", "last_affected",
+                                                      "limit"};
+        events.push_back(json::object{{kNames[static_cast<int>(e.kind)], e.version}});
       }
-      ao["ranges"] = std::move(ranges);
+      json::object ro = r.raw;
+      ro["type"] = r.type;
+      ro["events"] = std::move(events);
+      ranges.push_back(std::move(ro));
     }
-    if (!aff.versions.empty()) ao["versions"] = StringArray(aff.versions);
-    if (!aff.database_specific.empty()) ao["database_specific"] = aff.database_specific;
+    SetOrErase(ao, "ranges", !ranges.empty(), std::move(ranges));
+    SetOrErase(ao, "versions", !aff.versions.empty(), StringArray(aff.versions));
+    SetOrErase(ao, "severity", !aff.severity.empty(), SeverityArray(aff.severity));
+    SetOrErase(ao, "database_specific", !aff.database_specific.empty(), aff.database_specific);
     affected.push_back(std::move(ao));
   }
   o["affected"] = std::move(affected);
-  if (!a.references.empty()) {
-    json::array refs;
-    for (const auto& r : a.references) {
-      refs.push_back(json::object{{"type", r.type}, {"url", r.url}});
-    }
-    o["references"] = std::move(refs);
-  }
-  if (!a.database_specific.empty()) o["database_specific"] = a.database_specific;
+  json::array refs;
+  for (const auto& r : a.references) refs.push_back(json::object{{"type", r.type}, {"url", r.url}});
+  SetOrErase(o, "references", !refs.empty(), std::move(refs));
+  SetOrErase(o, "database_specific", !a.database_specific.empty(), a.database_specific);
   return o;
 }
 
@@ -499,45 +587,106 @@ absl::StatusOr<std::vector<Advisory>> ParseNpmAdvisoryLine(std::string_view line
   return out;
 }
 
-bool IsAffected(const Affected& aff, const semver::Version& version) {
-  for (const AffectedRange& r : aff.ranges) {
-    if (Evaluated(r) && RangeAffects(r, version)) return true;
+CompiledAffected::CompiledAffected(const Advisory& a, std::string_view package) {
+  for (const Affected& aff : a.affected) {
+    if (aff.ecosystem != "npm" || aff.package != package) continue;
+    for (const AffectedRange& r : aff.ranges) {
+      if (Evaluated(r)) ranges.push_back(CompileRange(r));
+    }
+    for (const std::string& listed : aff.versions) {
+      if (auto v = semver::Parse(listed, kNpmAudit); v.ok()) versions.push_back(std::move(*v));
+    }
   }
-  for (const std::string& listed : aff.versions) {
-    auto v = semver::Parse(listed, kNpmAudit);
-    if (v.ok() && semver::Compare(*v, version) == 0) return true;
+}
+
+bool CompiledAffected::Affects(const semver::Version& v) const {
+  for (const semver::Version& listed : versions) {
+    if (semver::Compare(listed, v) == 0) return true;
+  }
+  for (const CompiledRange& r : ranges) {
+    if (r.Affects(v)) return true;
   }
   return false;
+}
+
+std::vector<Interval> CompiledAffected::Intervals() const {
+  std::vector<Interval> out;
+  for (const CompiledRange& r : ranges) {
+    for (Interval& i : r.Intervals()) out.push_back(std::move(i));
+  }
+  for (const semver::Version& v : versions) out.push_back(Interval{v, v, true});
+  return out;
+}
+
+std::string CompiledAffected::VulnerableRange() const {
+  std::vector<std::string> sets;
+  std::set<std::string> seen;
+  for (const Interval& i : Intervals()) {
+    std::string set = FormatInterval(i);
+    if (set == "*") return "*";
+    // Several affected entries often repeat one range: keep the first of each.
+    if (seen.insert(set).second) sets.push_back(std::move(set));
+  }
+  if (sets.empty()) return "<0.0.0-0";
+  return StrJoin(sets, " || ");
+}
+
+std::string CompiledAffected::PatchedRange() const {
+  std::vector<Interval> all = Intervals();
+  if (all.empty()) return "*";
+  // Lower bounds in order (none first); then merge what overlaps or touches.
+  std::sort(all.begin(), all.end(), [](const Interval& a, const Interval& b) {
+    if (!a.lo || !b.lo) return !a.lo && b.lo;
+    return semver::Compare(*a.lo, *b.lo) < 0;
+  });
+  std::vector<Interval> merged;
+  for (Interval& i : all) {
+    if (!merged.empty()) {
+      Interval& last = merged.back();
+      const bool touches = !last.hi || (i.lo && semver::Compare(*last.hi, *i.lo) >= 0) || !i.lo;
+      if (touches) {
+        if (!last.hi) continue;
+        if (!i.hi) {
+          last.hi.reset();
+          continue;
+        }
+        const int c = semver::Compare(*i.hi, *last.hi);
+        if (c > 0 || (c == 0 && i.hi_inclusive)) {
+          last.hi = i.hi;
+          last.hi_inclusive = i.hi_inclusive;
+        }
+        continue;
+      }
+    }
+    merged.push_back(std::move(i));
+  }
+  std::vector<std::string> gaps;
+  if (merged.front().lo) gaps.push_back(StrCat("<", merged.front().lo->ToString()));
+  for (size_t k = 0; k < merged.size(); ++k) {
+    const Interval& i = merged[k];
+    if (!i.hi) break;
+    std::string from = StrCat(i.hi_inclusive ? ">" : ">=", i.hi->ToString());
+    if (k + 1 == merged.size()) {
+      gaps.push_back(std::move(from));
+    } else {
+      gaps.push_back(StrCat(from, " <", merged[k + 1].lo->ToString()));
+    }
+  }
+  // pnpm's word for "no fix": patched_versions "<0.0.0".
+  return gaps.empty() ? "<0.0.0" : StrJoin(gaps, " || ");
 }
 
 bool IsAffected(const Advisory& a, std::string_view package, const semver::Version& version) {
   if (a.withdrawn) return false;
-  for (const Affected& aff : a.affected) {
-    if (aff.ecosystem == "npm" && aff.package == package && IsAffected(aff, version)) return true;
-  }
-  return false;
+  return CompiledAffected(a, package).Affects(version);
 }
 
 std::string VulnerableRange(const Advisory& a, std::string_view package) {
-  std::vector<std::string> sets;
-  for (const Affected& aff : a.affected) {
-    if (aff.ecosystem != "npm" || aff.package != package) continue;
-    for (const AffectedRange& r : aff.ranges) {
-      if (Evaluated(r)) EmitRange(r, sets);
-    }
-    for (const std::string& listed : aff.versions) {
-      if (auto v = semver::Parse(listed, kNpmAudit); v.ok()) sets.push_back(v->ToString());
-    }
-  }
-  if (std::find(sets.begin(), sets.end(), "*") != sets.end()) return "*";
-  if (sets.empty()) return "<0.0.0-0";
-  // Drop repeats (several affected entries often repeat one range) but keep the order.
-  std::vector<std::string> unique;
-  std::set<std::string> seen;
-  for (auto& s : sets) {
-    if (seen.insert(s).second) unique.push_back(std::move(s));
-  }
-  return StrJoin(unique, " || ");
+  return CompiledAffected(a, package).VulnerableRange();
+}
+
+std::string PatchedRange(const Advisory& a, std::string_view package) {
+  return CompiledAffected(a, package).PatchedRange();
 }
 
 std::vector<std::string> NpmPackages(const Advisory& a) {

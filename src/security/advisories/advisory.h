@@ -24,8 +24,13 @@ std::string_view SeverityName(Severity s);
 // "low", "moderate"/"medium", "high", "critical", "info"/"none" (any case); nullopt otherwise.
 std::optional<Severity> ParseSeverity(std::string_view s);
 
+struct SeverityEntry {
+  std::string type;   // "CVSS_V3", "CVSS_V4", ...
+  std::string score;  // The vector string.
+};
+
 struct Event {
-  // Ties between events of one version sort in this order (see EmitRange in advisory.cc).
+  // Ties between events of one version sort in this order (see CompileRange).
   enum class Kind { kIntroduced = 0, kFixed = 1, kLastAffected = 2, kLimit = 3 };
   Kind kind = Kind::kIntroduced;
   std::string version;  // As given; "0" for introduced means "since the first version".
@@ -34,6 +39,7 @@ struct Event {
 struct AffectedRange {
   std::string type;  // "SEMVER" or "ECOSYSTEM" (evaluated with npm ordering); "GIT" is ignored.
   std::vector<Event> events;
+  json::object raw;  // The range as read (repo, database_specific, ...), kept when stored.
 };
 
 struct Affected {
@@ -42,11 +48,8 @@ struct Affected {
   std::vector<AffectedRange> ranges;
   std::vector<std::string> versions;  // Explicitly affected versions.
   json::object database_specific;
-};
-
-struct SeverityEntry {
-  std::string type;   // "CVSS_V3", "CVSS_V4", ...
-  std::string score;  // The vector string.
+  std::vector<SeverityEntry> severity;  // Per-package severity (then the advisory has none).
+  json::object raw;  // The entry as read (purl, ecosystem_specific, ...), kept when stored.
 };
 
 struct Reference {
@@ -66,6 +69,9 @@ struct Advisory {
   absl::Time modified = absl::UnixEpoch();
   std::optional<absl::Time> withdrawn;
   json::object database_specific;  // cwe_ids, severity (GHSA), the npm-format extras.
+  // The document as read: fields the model does not name (related, credits, ...) are stored
+  // as they came, so an import loses nothing.
+  json::object raw;
 
   bool IsMalware() const;
   std::vector<std::string> CweIds() const;  // database_specific.cwe_ids, e.g. "CWE-79".
@@ -98,15 +104,62 @@ absl::StatusOr<std::vector<Advisory>> ParseNpmAdvisoryLine(std::string_view line
 // ranges with the same meaning. InvalidArgument when the range does not parse.
 absl::StatusOr<std::vector<AffectedRange>> RangeToOsv(std::string_view range);
 
-// Whether `version` of `package` (an npm package) is affected: the OSV evaluation algorithm per
-// range (events sorted by version, introduced "0" first; fixed excludes, last_affected includes)
-// or listed in `versions`. Withdrawn advisories affect nothing.
-bool IsAffected(const Advisory& a, std::string_view package, const semver::Version& version);
-bool IsAffected(const Affected& aff, const semver::Version& version);
+// A span of versions: from `lo` (inclusive; nullopt: from the least version) to `hi`
+// (nullopt: without end).
+struct Interval {
+  std::optional<semver::Version> lo;
+  std::optional<semver::Version> hi;
+  bool hi_inclusive = false;
+};
 
-// The `vulnerable_versions` range npm expects for `package`, e.g. ">=1.0.0 <1.2.3 ||
-// >=2.0.0 <=2.1.0"; "<0.0.0-0" (matches nothing) when nothing is affected.
+// One SEMVER/ECOSYSTEM range with its versions parsed and its events sorted, as the OSV
+// evaluation algorithm walks them.
+struct CompiledRange {
+  struct SortedEvent {
+    Event::Kind kind = Event::Kind::kIntroduced;
+    bool zero = false;  // introduced "0": before every version.
+    semver::Version version;
+  };
+  std::vector<SortedEvent>
+      events;  // By version, "0" first; ties: introduced, fixed, last_affected.
+  bool has_limit = false;
+  bool infinite_limit = false;          // A limit "*".
+  std::vector<semver::Version> limits;  // The others.
+
+  // The OSV algorithm: BeforeLimits, then the walk over the sorted events.
+  bool Affects(const semver::Version& v) const;
+  // The affected versions as disjoint intervals, in order (the walk's step function).
+  std::vector<Interval> Intervals() const;
+};
+CompiledRange CompileRange(const AffectedRange& r);
+
+// What an advisory says about one npm package, compiled once (the bulk endpoint keeps these in
+// memory): its ranges and its explicitly listed versions.
+struct CompiledAffected {
+  CompiledAffected() = default;
+  CompiledAffected(const Advisory& a, std::string_view package);
+
+  std::vector<CompiledRange> ranges;
+  std::vector<semver::Version> versions;
+
+  // OSV's IsVulnerable for this package: a listed version, or inside a range.
+  bool Affects(const semver::Version& v) const;
+  std::vector<Interval> Intervals() const;
+  // npm's vulnerable_versions: ">=1.0.0 <1.2.3 || >=2.0.0 <=2.1.0 || 3.0.0-beta.1";
+  // "<0.0.0-0" (matches nothing) when nothing is affected.
+  std::string VulnerableRange() const;
+  // The complement, as npm v6 / pnpm's patched_versions: ">=1.2.3 <2.0.0 || >2.1.0"; "<0.0.0"
+  // (pnpm's "no fix") when every version is affected.
+  std::string PatchedRange() const;
+};
+
+// Whether `version` of `package` (an npm package) is affected: the OSV evaluation algorithm per
+// range or listed in `versions`. Withdrawn advisories affect nothing.
+bool IsAffected(const Advisory& a, std::string_view package, const semver::Version& version);
+
+// The `vulnerable_versions` / `patched_versions` ranges for `package` (CompiledAffected).
 std::string VulnerableRange(const Advisory& a, std::string_view package);
+std::string PatchedRange(const Advisory& a, std::string_view package);
 
 // The npm package names the advisory is about (ecosystem "npm").
 std::vector<std::string> NpmPackages(const Advisory& a);

@@ -299,7 +299,7 @@ std::vector<semver::Version> Probes(const std::string& range) {
 // for npm, and the range as published agree on every probe version.
 TEST(NpmFormatTest, SharedSetEventsAndRangesAgree) {
   std::string gz = ReadAll(NSWG_ADVISORIES_FILE);
-  if (gz.empty()) GTEST_SKIP() << "no " << NSWG_ADVISORIES_FILE;
+  ASSERT_FALSE(gz.empty()) << "cannot read " << NSWG_ADVISORIES_FILE;
   auto text = Gunzip(gz, 64 << 20);
   ASSERT_TRUE(text.ok()) << text.status();
   std::set<std::string> ids;
@@ -361,6 +361,7 @@ TEST(GunzipTest, CapsInflatedSize) {
 }  // namespace bulwark::advisories
 
 #include "security/advisories/bulk.h"
+#include "security/advisories/index.h"
 
 namespace bulwark::advisories {
 namespace {
@@ -380,6 +381,10 @@ TEST(BulkTest, AnswersOnlyAffectedPackages) {
             R"("cwe":["CWE-1321"],"cvss":{"score":9.8E0,"vectorString":)"
             R"("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}}]})");
   EXPECT_EQ(ToJson(BulkResponse(*ParseBulkRequest(R"({"pkg":["1.5.0"]})"), {a})), "{}");
+  // The server's text answer is the same document.
+  AdvisoryIndex index({a, withdrawn});
+  EXPECT_EQ(index.BulkJson(*req), ToJson(res));
+  EXPECT_EQ(index.BulkJson(*ParseBulkRequest(R"({"pkg":["1.5.0"],"x\"y":["1.0.0"]})")), "{}");
   EXPECT_EQ(ParseBulkRequest("[]").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ParseBulkRequest(R"({"a":"1.0.0"})").status().message(),
             "versions of a must be an array");
@@ -391,6 +396,173 @@ TEST(BulkTest, NoCvssIsScoreZero) {
   json::object e = BulkEntry(a, "pkg");
   EXPECT_EQ(ToJson(e["cvss"]), R"({"score":0E0,"vectorString":null})");
   EXPECT_EQ(e["severity"], "high");
+}
+
+}  // namespace
+}  // namespace bulwark::advisories
+
+#include "security/advisories/report.h"
+
+namespace bulwark::advisories {
+namespace {
+
+TEST(OsvTest, LimitsFollowTheSpecification) {
+  // BeforeLimits: the range applies only below the greatest limit; "*" is infinity.
+  Advisory a = WithEvents({{K::kIntroduced, "0"}, {K::kLimit, "1.0.0"}, {K::kIntroduced, "1.5.0"}});
+  EXPECT_TRUE(IsAffected(a, "pkg", V("0.9.0")));
+  EXPECT_FALSE(IsAffected(a, "pkg", V("1.0.0")));
+  EXPECT_FALSE(IsAffected(a, "pkg", V("1.6.0")));
+  EXPECT_EQ(VulnerableRange(a, "pkg"), "<1.0.0");
+  // A single version (introduced and last_affected at it) below a limit stays affected.
+  Advisory point = WithEvents({{K::kIntroduced, "1.2.0"}, {K::kLastAffected, "1.2.0"},
+                               {K::kLimit, "2.1.0"}});
+  EXPECT_TRUE(IsAffected(point, "pkg", V("1.2.0")));
+  EXPECT_EQ(VulnerableRange(point, "pkg"), "1.2.0");
+  Advisory star = WithEvents({{K::kIntroduced, "1.0.0"}, {K::kLimit, "*"}});
+  EXPECT_TRUE(IsAffected(star, "pkg", V("9.0.0")));
+  EXPECT_EQ(VulnerableRange(star, "pkg"), ">=1.0.0");
+  EXPECT_TRUE(ParseOsvText(R"({"id":"X-1","modified":"2024-01-01T00:00:00Z","affected":[
+      {"package":{"ecosystem":"npm","name":"p"},
+       "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"limit":"*"}]}]}]})")
+                  .ok());
+}
+
+TEST(OsvTest, PatchedRangeIsTheComplement) {
+  Advisory a = FromOsv(kOsv);
+  EXPECT_EQ(PatchedRange(a, "pkg"), ">=1.2.3 <2.0.0 || >2.1.0 <3.0.0-beta.1 || >3.0.0-beta.1");
+  EXPECT_EQ(PatchedRange(WithEvents({{K::kIntroduced, "0"}}), "pkg"), "<0.0.0");
+  EXPECT_EQ(PatchedRange(WithEvents({{K::kIntroduced, "1.0.0"}, {K::kFixed, "1.0.1"},
+                                     {K::kIntroduced, "0"}, {K::kFixed, "0.5.0"}}),
+                         "pkg"),
+            ">=0.5.0 <1.0.0 || >=1.0.1");
+  // Overlapping ranges of several affected entries merge.
+  Advisory two = WithEvents({{K::kIntroduced, "0"}, {K::kFixed, "2.0.0"}});
+  two.affected.push_back(two.affected[0]);
+  two.affected[1].ranges[0].events = {{K::kIntroduced, "1.0.0"}, {K::kFixed, "3.0.0"}};
+  EXPECT_EQ(PatchedRange(two, "pkg"), ">=3.0.0");
+  EXPECT_EQ(VulnerableRange(two, "pkg"), "<2.0.0 || >=1.0.0 <3.0.0");
+}
+
+TEST(AuditReportTest, CountsPackagesAndExitsLikeNpm) {
+  Advisory high = FromOsv(kOsv);  // pkg, high.
+  Advisory low = WithEvents({{K::kIntroduced, "0"}, {K::kFixed, "2.0.0"}});
+  low.id = "LOW-1";
+  low.summary = "minor";
+  low.affected[0].package = "other";
+  low.database_specific["severity"] = "low";
+  AdvisoryIndex index({high, low});
+  EXPECT_EQ(index.advisories(), 2u);
+  auto lock = ParseLockfile(R"({"lockfileVersion": 3, "packages": {"": {},
+      "node_modules/pkg": {"version": "1.0.0"},
+      "node_modules/x/node_modules/pkg": {"version": "2.0.0"},
+      "node_modules/other": {"version": "1.9.0"},
+      "node_modules/fine": {"version": "1.0.0"}}})");
+  ASSERT_TRUE(lock.ok()) << lock.status();
+  AuditReport r = Audit(*lock, index);
+  EXPECT_EQ(r.dependencies, 4u);
+  ASSERT_EQ(r.findings.size(), 2u);
+  EXPECT_EQ(r.findings[0].name, "other");
+  EXPECT_EQ(r.findings[1].name, "pkg");
+  EXPECT_EQ(r.findings[1].nodes.size(), 2u);
+  EXPECT_EQ(r.counts[static_cast<int>(Severity::kHigh)], 1);
+  EXPECT_EQ(r.counts[static_cast<int>(Severity::kLow)], 1);
+  EXPECT_EQ(AuditExitCode(r, "low"), 1);
+  EXPECT_EQ(AuditExitCode(r, "high"), 1);
+  EXPECT_EQ(AuditExitCode(r, "critical"), 0);
+  EXPECT_EQ(AuditExitCode(r, "none"), 0);
+  EXPECT_TRUE(ValidAuditLevel("moderate"));
+  EXPECT_FALSE(ValidAuditLevel("severe"));
+  const std::string text = RenderAuditText(r);
+  EXPECT_TRUE(StrContains(text, "pkg  <1.2.3 || >=2.0.0 <=2.1.0 || 3.0.0-beta.1\nSeverity: high\n"
+                                "Prototype pollution in pkg - https://github.com/advisories/"
+                                "GHSA-xxxx-yyyy-zzzz\n"))
+      << text;
+  EXPECT_TRUE(StrContains(text, "node_modules/x/node_modules/pkg  (2.0.0)\n")) << text;
+  EXPECT_TRUE(StrContains(text, "2 vulnerabilities (1 low, 1 high)")) << text;
+  json::object j = RenderAuditJson(r);
+  EXPECT_EQ(ToJson(j["metadata"].as_object()["vulnerabilities"]),
+            R"({"info":0,"low":1,"moderate":0,"high":1,"critical":0,"total":2})");
+  EXPECT_EQ(j["vulnerabilities"].as_object()["pkg"].as_object()["via"].as_array()[0]
+                .as_object()["source"],
+            "GHSA-xxxx-yyyy-zzzz");
+
+  auto clean = ParseLockfile(R"({"lockfileVersion": 3, "packages": {
+      "node_modules/pkg": {"version": "1.5.0"}}})");
+  AuditReport none = Audit(*clean, index);
+  EXPECT_EQ(RenderAuditText(none),
+            "found 0 vulnerabilities (1 package audited from package-lock.json v2/v3)\n");
+  EXPECT_EQ(AuditExitCode(none, "info"), 0);
+}
+
+}  // namespace
+}  // namespace bulwark::advisories
+
+#include "security/advisories/records.h"
+
+namespace bulwark::advisories {
+namespace {
+
+TEST(RecordsTest, AdminWritesAndMalwareAdvisories) {
+  const absl::Time now = absl::FromUnixSeconds(1800000000);
+  Advisory a = FromOsv(kOsv);
+  Advisory stored = a;
+  stored.modified = now + absl::Hours(1);  // A node whose clock runs ahead wrote it.
+  auto edited = PrepareAdminWrite(a, &stored, now);
+  ASSERT_TRUE(edited.ok()) << edited.status();
+  EXPECT_GT(edited->modified, stored.modified);
+  auto created = PrepareAdminWrite(a, nullptr, now);
+  EXPECT_EQ(created->modified, now);
+  a.id = "bad id";
+  EXPECT_EQ(PrepareAdminWrite(a, nullptr, now).status().code(), absl::StatusCode::kInvalidArgument);
+  Advisory none = FromOsv(kOsv);
+  none.affected.erase(none.affected.begin());  // Only the PyPI entry left.
+  EXPECT_EQ(PrepareAdminWrite(none, nullptr, now).status().message(),
+            "the advisory names no npm package (affected[].package with ecosystem \"npm\")");
+
+  Advisory mal = MalwareAdvisory("@evil/pkg", "1.0.0", "", now);
+  EXPECT_EQ(mal.id, "MAL-BULWARK-_evil_pkg-1.0.0");
+  EXPECT_TRUE(ValidAdvisoryId(mal.id));
+  EXPECT_TRUE(IsAffected(mal, "@evil/pkg", V("1.0.0")));
+  EXPECT_FALSE(IsAffected(mal, "@evil/pkg", V("1.0.1")));
+  EXPECT_EQ(Rate(mal).level, Severity::kCritical);
+  EXPECT_TRUE(PrepareAdminWrite(mal, nullptr, now).ok());
+  Advisory gone = Withdrawn(mal, now);
+  EXPECT_FALSE(IsAffected(gone, "@evil/pkg", V("1.0.0")));
+  EXPECT_GT(gone.modified, mal.modified - absl::Seconds(1));
+}
+
+}  // namespace
+}  // namespace bulwark::advisories
+
+namespace bulwark::advisories {
+namespace {
+
+TEST(OsvTest, StoredDocumentKeepsWhatTheModelDoesNotName) {
+  constexpr char kDoc[] =
+      R"json({"schema_version":"1.4.0","id":"GHSA-keep","modified":"2024-01-01T00:00:00Z",
+    "related":["CVE-2024-1"],"credits":[{"name":"Ada","type":"FINDER"}],"summary":"s",
+    "affected":[{"package":{"ecosystem":"npm","name":"p","purl":"pkg:npm/p"},
+      "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L"}],
+      "ecosystem_specific":{"affected_functions":["f"]},
+      "ranges":[{"type":"SEMVER","repo":"https://example.com/r","events":[{"introduced":"0"}],
+                 "database_specific":{"x":1}}]}]})json";
+  Advisory a = FromOsv(kDoc);
+  const std::string stored = ToJson(ToOsvJson(a));
+  for (std::string_view kept :
+       {R"("schema_version":"1.4.0")", R"("related":["CVE-2024-1"])",
+        R"("credits":[{"name":"Ada","type":"FINDER"}])", R"("purl":"pkg:npm/p")",
+        R"("ecosystem_specific":)", R"("repo":"https://example.com/r")",
+        R"("database_specific":{"x":1})", R"("severity":[{"type":"CVSS_V3")"}) {
+    EXPECT_TRUE(StrContains(stored, kept)) << kept << " lost from " << stored;
+  }
+  // Stored again unchanged (re-imports compare the text), and rated from the package severity.
+  EXPECT_EQ(ToJson(ToOsvJson(FromOsv(stored))), stored);
+  EXPECT_EQ(Rate(a).level, Severity::kModerate);
+  ASSERT_TRUE(Rate(a).score);
+  EXPECT_DOUBLE_EQ(*Rate(a).score, 5.3);
+  // What the model clears is cleared in the document.
+  a.summary.clear();
+  EXPECT_FALSE(StrContains(ToJson(ToOsvJson(a)), R"("summary")"));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "base/strings.h"
+#include "security/advisories/index.h"
 
 namespace bulwark::advisories {
 
@@ -59,25 +60,7 @@ json::object BulkEntry(const Advisory& a, std::string_view package) {
 }
 
 json::object BulkResponse(const BulkRequest& request, const std::vector<Advisory>& advisories) {
-  constexpr semver::Options kNpm{.loose = true, .include_prerelease = true};
-  json::object out;
-  for (const auto& [name, versions] : request) {
-    std::vector<semver::Version> parsed;
-    for (const std::string& v : versions) {
-      if (auto p = semver::Parse(v, kNpm); p.ok()) parsed.push_back(std::move(*p));
-    }
-    json::array entries;
-    for (const Advisory& a : advisories) {
-      for (const semver::Version& v : parsed) {
-        if (IsAffected(a, name, v)) {
-          entries.push_back(BulkEntry(a, name));
-          break;
-        }
-      }
-    }
-    if (!entries.empty()) out[name] = std::move(entries);
-  }
-  return out;
+  return AdvisoryIndex(advisories).Bulk(request);
 }
 
 }  // namespace bulwark::advisories

@@ -3,6 +3,8 @@
 // `bulwark advisories import` and a running server serialise; an import of many advisories is
 // one transaction (one fsync, not one per advisory).
 
+#include <algorithm>
+#include <optional>
 #include <set>
 
 #include "absl/synchronization/mutex.h"
@@ -23,6 +25,9 @@ CREATE TABLE IF NOT EXISTS advisories(
 CREATE TABLE IF NOT EXISTS advisory_packages(
   package TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY(package, id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS advisory_packages_by_id ON advisory_packages(id);
+CREATE TABLE IF NOT EXISTS advisory_generation(
+  one INTEGER PRIMARY KEY CHECK (one = 1), generation INTEGER NOT NULL);
+INSERT OR IGNORE INTO advisory_generation(one, generation) VALUES(1, 0);
 )sql";
 
 constexpr char kColumns[] = "a.id,a.modified,a.withdrawn,a.severity,a.json";
@@ -36,6 +41,13 @@ class SqliteAdvisoryStore final : public AdvisoryStore {
     absl::MutexLock l(&mu_);
     BULWARK_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
     auto r = UpsertLocked(records);
+    const bool changed =
+        r.ok() && std::any_of(r->begin(), r->end(), [](UpsertResult u) {
+          return u == UpsertResult::kCreated || u == UpsertResult::kUpdated;
+        });
+    if (changed) {
+      if (absl::Status s = BumpLocked(); !s.ok()) r = s;
+    }
     if (!r.ok()) {
       db_.Exec("ROLLBACK").IgnoreError();
       return r.status();
@@ -90,12 +102,35 @@ class SqliteAdvisoryStore final : public AdvisoryStore {
 
   absl::Status Withdraw(std::string_view id, absl::Time when, std::string_view json) override {
     absl::MutexLock l(&mu_);
-    BULWARK_ASSIGN_OR_RETURN(
-        Stmt st, db_.Prepare("UPDATE advisories SET withdrawn=?,json=? WHERE id=?"));
-    st.Bind(1, absl::ToUnixMicros(when)).Bind(2, json).Bind(3, id);
-    BULWARK_RETURN_IF_ERROR(st.Run());
-    if (sqlite3_changes(db_.raw()) == 0) return absl::NotFoundError("advisory not found");
-    return absl::OkStatus();
+    BULWARK_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
+    absl::Status s = [&]() -> absl::Status {
+      BULWARK_ASSIGN_OR_RETURN(
+          Stmt st, db_.Prepare("UPDATE advisories SET withdrawn=?,json=? WHERE id=?"));
+      st.Bind(1, absl::ToUnixMicros(when)).Bind(2, json).Bind(3, id);
+      BULWARK_RETURN_IF_ERROR(st.Run());
+      if (sqlite3_changes(db_.raw()) == 0) return absl::NotFoundError("advisory not found");
+      return BumpLocked();
+    }();
+    if (!s.ok()) {
+      db_.Exec("ROLLBACK").IgnoreError();
+      return s;
+    }
+    return db_.Exec("COMMIT");
+  }
+
+  // Asked on every audit request: the statement is prepared once.
+  absl::StatusOr<int64_t> Generation() override {
+    absl::MutexLock l(&mu_);
+    if (!generation_) {
+      BULWARK_ASSIGN_OR_RETURN(
+          Stmt st, db_.Prepare("SELECT generation FROM advisory_generation WHERE one=1"));
+      generation_.emplace(std::move(st));
+    }
+    generation_->Reset();
+    BULWARK_ASSIGN_OR_RETURN(bool row, generation_->Step());
+    const int64_t g = row ? generation_->Int(0) : 0;
+    generation_->Reset();  // Ends the read, so it holds no snapshot between requests.
+    return g;
   }
 
   absl::StatusOr<AdvisoryCounts> Count() override {
@@ -148,6 +183,12 @@ class SqliteAdvisoryStore final : public AdvisoryStore {
       rec.packages.push_back(pk.Text(0));
     }
     return rec;
+  }
+
+  absl::Status BumpLocked() {
+    BULWARK_ASSIGN_OR_RETURN(
+        Stmt st, db_.Prepare("UPDATE advisory_generation SET generation=generation+1 WHERE one=1"));
+    return st.Run();
   }
 
   absl::StatusOr<std::vector<UpsertResult>> UpsertLocked(
@@ -204,6 +245,7 @@ class SqliteAdvisoryStore final : public AdvisoryStore {
 
   absl::Mutex mu_;
   Db db_ ABSL_GUARDED_BY(mu_);
+  std::optional<Stmt> generation_ ABSL_GUARDED_BY(mu_);  // Destroyed before db_.
 };
 
 }  // namespace

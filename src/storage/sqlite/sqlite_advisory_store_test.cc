@@ -73,6 +73,23 @@ TEST_F(SqliteAdvisoryStoreTest, BatchAndListForPackages) {
   EXPECT_EQ(store_->ListAll()->size(), 3u);
 }
 
+TEST_F(SqliteAdvisoryStoreTest, GenerationChangesWithEveryCommittedChangeFromAnyConnection) {
+  const int64_t g0 = *store_->Generation();
+  ASSERT_TRUE(store_->Upsert(Rec("G-1", 1, {"p"})).ok());
+  const int64_t g1 = *store_->Generation();
+  EXPECT_NE(g1, g0);
+  ASSERT_TRUE(store_->Upsert(Rec("G-1", 1, {"p"})).ok());  // Unchanged: nothing to rebuild.
+  EXPECT_EQ(*store_->Generation(), g1);
+  // Another connection (as `bulwark advisories import` beside a running server).
+  auto other = NewSqliteAdvisoryStore(dir_.path() + "/bulwark.sqlite3");
+  ASSERT_TRUE(other.ok()) << other.status();
+  ASSERT_TRUE((*other)->Withdraw("G-1", absl::FromUnixSeconds(2), "{}").ok());
+  const int64_t g2 = *store_->Generation();
+  EXPECT_NE(g2, g1);
+  EXPECT_FALSE((*other)->Withdraw("nope", absl::FromUnixSeconds(2), "{}").ok());
+  EXPECT_EQ(*store_->Generation(), g2);  // A failed write changes nothing.
+}
+
 TEST_F(SqliteAdvisoryStoreTest, SharesTheMetadataDatabaseFile) {
   auto meta = NewSqliteMetadataStore(dir_.path() + "/bulwark.sqlite3");
   ASSERT_TRUE(meta.ok()) << meta.status();
