@@ -267,6 +267,11 @@ http::Response RegistryApi::Dispatch(Ctx& ctx) {
   if (StartsWith(p, "/-/v1/done/2fa/") && get) return PollWebOtp(ctx, p.substr(15));
   if (StartsWith(p, "/-/v1/done/") && get) return PollWebLogin(ctx, p.substr(11));
   if (StartsWith(p, "/-/web/login/")) return WebLoginPage(ctx, p.substr(13));
+  // The package page and its report form (moderation) are plain pages, on any host name; the
+  // rest of /-/web/ is the security-key pages, kept on the relying party's origin.
+  if (StartsWith(p, "/-/web/package/")) {
+    if (auto r = ModerationRoute(ctx, p)) return std::move(*r);
+  }
   if (StartsWith(p, "/-/web/")) return WebPages(ctx, p);
   if (StartsWith(p, "/-/user/org.couchdb.user:")) {
     std::string rest = p.substr(25);

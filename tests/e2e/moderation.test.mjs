@@ -37,7 +37,7 @@ before(async () => {
   indicators:
     - {id: campaign-domain, text: "exfil.bad-campaign.test", verdict: hold, explanation: "Talks to a known malware campaign's server."}
     - {id: wiper, text: "WIPE_ALL_DISKS_NOW", verdict: reject, explanation: "A disk wiper's marker."}
-    - {id: miner, text: "stratum+tcp://", verdict: warn, explanation: "Mentions a mining pool."}
+    - {id: miner, text: "pool-endpoint.example.test", verdict: warn, explanation: "Mentions a mining pool."}
   worm: {packages: 3, window_minutes: 10}
 moderation:
   reports_per_hour: 3
@@ -103,7 +103,7 @@ test('warn publishes with an npm notice; hold stores but never serves; approve p
   assert.equal(r.status, 0, out(r));
 
   r = publish(aliceCli, { name: 'gate-lib', version: '1.1.0' },
-    { 'index.js': '// pool\nconst pool = "stratum+tcp://pool.example:3333";\n' });
+    { 'index.js': '// pool\nconst pool = "pool-endpoint.example.test:3333";\n' });
   assert.equal(r.status, 0, out(r));
   // npm prints the registry's npm-notice header after the publish.
   assert.match(r.stderr, /npm notice gate-lib@1\.1\.0 was published with warnings: indicator-miner \(index\.js:2\): Mentions a mining pool\./, out(r));
@@ -153,7 +153,7 @@ test('warn publishes with an npm notice; hold stores but never serves; approve p
 
 test('pnpm publish (which runs npm) shows the same notice', () => {
   const dir = makePackage(join(work, `p${++dirs}`), { name: 'pnpm-lib', version: '1.0.0' },
-    { 'index.js': 'const pool = "stratum+tcp://pool.example:3333";\n' });
+    { 'index.js': 'const pool = "pool-endpoint.example.test:3333";\n' });
   const r = aliceCli.run(pnpmBin, ['publish', '--no-git-checks'], { cwd: dir });
   assert.equal(r.status, 0, out(r));
   assert.match(r.stdout + r.stderr, /npm notice pnpm-lib@1\.0\.0 was published with warnings: indicator-miner \(index\.js:1\)/, out(r));
@@ -180,7 +180,9 @@ test('an install hook from a new publisher is held (correlation), with the packa
   const c = openCases().find((x) => x.package === 'hook-lib');
   const shown = JSON.parse(moderation(['show', String(c.id), '--json']));
   const rules = shown.scan.report.findings.map((f) => f.rule).sort();
-  assert.deepEqual(rules, ['diff-install-script-added', 'diff-new-publisher', 'diff-risky-update']);
+  // The engine's own install-script finding and the new capability join the diff's findings.
+  assert.deepEqual(rules, ['diff-install-script-added', 'diff-new-capability', 'diff-new-publisher',
+    'diff-risky-update', 'install-script']);
   assert.deepEqual(shown.scan.diff.added, ['setup.js']);
   assert.deepEqual(shown.scan.diff.package_json.scripts, { before: null, after: { postinstall: 'node setup.js' } });
   assert.equal((await api('GET', '/hook-lib')).body['dist-tags'].latest, '1.0.0');
@@ -380,8 +382,10 @@ test('moderation counters: endpoint and CLI', async () => {
   const s = res.body;
   console.log('moderation stats:', JSON.stringify(s));
   assert.equal(s.versions_scanned, 17, JSON.stringify(s));
-  assert.equal(s.versions_warned, 3);  // the miner (npm, pnpm); the leaked token
-  assert.equal(s.versions_held, 3);    // campaign domain, hook from a new publisher, w-three
+  assert.equal(s.versions_warned, 2);  // the miner (npm, pnpm)
+  // campaign domain, hook from a new publisher, w-three, and the tarball carrying another
+  // user's token (revoked; the engine's secret-registry-token finding holds the version too)
+  assert.equal(s.versions_held, 4);
   assert.equal(s.versions_rejected, 2);  // the wiper; the publisher's own token is refused before
   assert.equal(s.versions_removed_malicious, 3);
   assert.equal(s.tokens_revoked_leaked_in_tarball, 1);
