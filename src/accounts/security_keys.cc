@@ -61,6 +61,7 @@ absl::Status SecurityKeys::RenameKey(std::string_view user, std::string_view id,
 absl::Status SecurityKeys::RemoveKey(std::string_view user, std::string_view id) {
   BULWARK_RETURN_IF_ERROR(store_.DeleteKey(user, id));
   LogInfo("security key removed from %s", std::string(user));
+  accounts_.RecordEvent("security_key.removed", user, "", StrCat("key id ", id));
   return absl::OkStatus();
 }
 
@@ -128,6 +129,9 @@ absl::StatusOr<SecurityKeyRecord> SecurityKeys::FinishRegistration(
   BULWARK_RETURN_IF_ERROR(store_.AddKey(k));
   LogInfo("security key \"%s\" (%s, attestation %s) registered for %s", k.name,
           webauthn::CoseAlgName(cred.alg), k.attestation, k.user);
+  accounts_.RecordEvent("security_key.registered", k.user, "",
+                        StrCat("\"", k.name, "\" (", webauthn::CoseAlgName(cred.alg),
+                               ", attestation ", k.attestation, ")"));
   return k;
 }
 
@@ -166,6 +170,8 @@ absl::Status SecurityKeys::VerifyAssertionFor(std::string_view user, const std::
       // A security note for operators: two copies of this key exist, or the key is broken.
       LogWarning("SECURITY: security key \"%s\" of %s refused: %s", key->name,
                  std::string(user), std::string(verified.status().message()));
+      accounts_.RecordEvent("security_key.cloned", user, "",
+                            StrCat("\"", key->name, "\" refused: ", verified.status().message()));
     }
     return verified.status();
   }
@@ -223,7 +229,13 @@ absl::StatusOr<WebOtpSession> SecurityKeys::GetWebOtp(std::string_view id) {
   return s;
 }
 
-absl::Status SecurityKeys::ApproveWebOtp(std::string_view id) { return store_.ApproveWebOtp(id); }
+absl::Status SecurityKeys::ApproveWebOtp(std::string_view id) {
+  BULWARK_ASSIGN_OR_RETURN(WebOtpSession s, GetWebOtp(id));
+  BULWARK_RETURN_IF_ERROR(store_.ApproveWebOtp(id));
+  accounts_.RecordEvent("tfa.web_approved", s.user, "",
+                        StrCat("approved with a security key for ", s.action));
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::optional<std::string>> SecurityKeys::PollWebOtp(std::string_view id) {
   BULWARK_ASSIGN_OR_RETURN(WebOtpSession s, GetWebOtp(id));

@@ -388,6 +388,11 @@ absl::Status TarShadow::OnPaxRecord(std::string_view key, std::string_view value
   if (std::find(std::begin(kInert), std::end(kInert), key) != std::end(kInert)) {
     return absl::OkStatus();
   }
+  // Old npm (fstream-npm over node-tar 1.x/2.x) wrote its own vendor fields, often in a global
+  // header: "NODETAR.depth", "NODETAR.package.name", ... Neither reader gives them a meaning
+  // (node-tar keeps unknown keys as inert properties, libarchive skips them), and packages
+  // published that way are still installed every day.
+  if (StartsWith(key, "NODETAR.")) return absl::OkStatus();
   if (!global) {
     if (key == "path" && !value.empty()) {
       pax_path_ = std::string(value);

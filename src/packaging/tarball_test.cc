@@ -826,6 +826,17 @@ TEST(ReadTarball, RefusesPaxFieldsTheReadersTreatDifferently) {
                       "tarball uses an unsupported pax header field \"size\""));
 }
 
+TEST(ReadTarball, AcceptsOldNpmVendorPaxFields) {
+  // fstream-npm's global header, as in tarballs published by npm 1.x-2.x.
+  std::string tar = Pax(Record("NODETAR.depth", "1") + Record("NODETAR.package.name", "pkg") +
+                            Record("comment", "x"),
+                        'g') +
+                    RawPackage() + Pax(Record("NODETAR.type", "File")) +
+                    RawFile("package/a", "x") + EndOfArchive();
+  auto read = ReadTarball(Gzip(tar), kDefaults);
+  ASSERT_TRUE(read.ok()) << read.status();
+}
+
 TEST(ReadTarball, RefusesMalformedPaxRecords) {
   for (std::string records : {std::string("12 path=ab\n"),    // Length off by one.
                               std::string("012 path=ab\n"),   // Leading zero.

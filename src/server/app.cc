@@ -142,7 +142,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
   }
   // Stats sections; other subsystems add theirs here (security.md §Statistics).
   app->stats_ = std::make_unique<StatsReport>();
-  app->stats_->Add(NewAccountStats(*app->store_, *app->high_impact_));
+  app->stats_->Add(NewAccountStats(*app->store_, *app->high_impact_, app->webauthn_store_.get()));
   app->stats_->Add(NewEventStats(*app->security_, config.event_retention));
   app->stats_->Add(NewAdvisoryStats(*app->advisories_, RealClock()));
   app->stats_->Add(NewModerationStats(*app->moderation_));

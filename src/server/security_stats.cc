@@ -16,8 +16,8 @@ json::value Share(int64_t part, int64_t whole) {
 
 class AccountStats final : public StatsSection {
  public:
-  AccountStats(MetadataStore& store, HighImpactIndex& high_impact)
-      : store_(store), high_impact_(high_impact) {}
+  AccountStats(MetadataStore& store, HighImpactIndex& high_impact, WebAuthnStore* keys)
+      : store_(store), high_impact_(high_impact), keys_(keys) {}
   std::string name() const override { return "accounts"; }
 
   absl::StatusOr<json::object> Collect() override {
@@ -25,11 +25,20 @@ class AccountStats final : public StatsSection {
     std::set<std::string> with_2fa, writes_mode;
     for (const auto& u : users) {
       auto tfa = store_.GetTfa(u.name);
-      if (absl::IsNotFound(tfa.status())) continue;
-      if (!tfa.ok()) return tfa.status();
-      if (tfa->pending) continue;
-      with_2fa.insert(u.name);
-      if (tfa->mode == TfaMode::kAuthAndWrites) writes_mode.insert(u.name);
+      if (!tfa.ok() && !absl::IsNotFound(tfa.status())) return tfa.status();
+      if (tfa.ok() && !tfa->pending) {
+        with_2fa.insert(u.name);
+        if (tfa->mode == TfaMode::kAuthAndWrites) writes_mode.insert(u.name);
+        continue;
+      }
+      // Security keys alone are 2FA in auth-and-writes mode (security.md §Key-only accounts).
+      if (keys_) {
+        BULWARK_ASSIGN_OR_RETURN(int64_t n, keys_->CountKeys(u.name));
+        if (n > 0) {
+          with_2fa.insert(u.name);
+          writes_mode.insert(u.name);
+        }
+      }
     }
     BULWARK_ASSIGN_OR_RETURN(std::vector<PackageSummary> packages, store_.ListPackages());
     auto impact = high_impact_.snapshot();
@@ -71,6 +80,7 @@ class AccountStats final : public StatsSection {
  private:
   MetadataStore& store_;
   HighImpactIndex& high_impact_;
+  WebAuthnStore* keys_;
 };
 
 class EventStats final : public StatsSection {
@@ -148,8 +158,9 @@ class AdvisoryStats final : public StatsSection {
 
 }  // namespace
 
-std::unique_ptr<StatsSection> NewAccountStats(MetadataStore& store, HighImpactIndex& high_impact) {
-  return std::make_unique<AccountStats>(store, high_impact);
+std::unique_ptr<StatsSection> NewAccountStats(MetadataStore& store, HighImpactIndex& high_impact,
+                                              WebAuthnStore* keys) {
+  return std::make_unique<AccountStats>(store, high_impact, keys);
 }
 std::unique_ptr<StatsSection> NewEventStats(SecurityStore& events, absl::Duration retention) {
   return std::make_unique<EventStats>(events, retention);

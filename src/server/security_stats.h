@@ -9,13 +9,16 @@
 #include "bulwark/storage/advisory_store.h"
 #include "bulwark/storage/metadata_store.h"
 #include "bulwark/storage/security_store.h"
+#include "bulwark/storage/webauthn_store.h"
 #include "jobs/high_impact.h"
 #include "security/moderation.h"
 
 namespace bulwark {
 
 // "accounts": users and maintainers with 2FA, overall and of high-impact packages.
-std::unique_ptr<StatsSection> NewAccountStats(MetadataStore& store, HighImpactIndex& high_impact);
+// `keys` (may be null): accounts with security keys only count as 2FA in auth-and-writes mode.
+std::unique_ptr<StatsSection> NewAccountStats(MetadataStore& store, HighImpactIndex& high_impact,
+                                              WebAuthnStore* keys = nullptr);
 // "security_events": password, token and login figures from the event log.
 std::unique_ptr<StatsSection> NewEventStats(SecurityStore& events, absl::Duration retention);
 // "advisories": total, created this year, by severity, malware.

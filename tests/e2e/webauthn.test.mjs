@@ -133,6 +133,15 @@ test('enrol a security key on the settings page; npm profile get then shows 2FA 
   assert.match(get.stdout, /two-factor auth: auth-and-writes/);
   cli.cleanup();
 
+  // The enrolment is in the security event log, and the key-only account counts as 2FA.
+  const ev = reg.cli(['events', '--user', 'alice', '--kind', 'security_key.', '--json']);
+  assert.equal(ev.status, 0, out(ev));
+  const kinds = JSON.parse(ev.stdout).map((e) => e.kind);
+  assert.deepEqual(kinds, ['security_key.registered'], ev.stdout);
+  const st = reg.cli(['stats', '--json']);
+  assert.equal(st.status, 0, out(st));
+  assert.ok(JSON.parse(st.stdout).accounts.users_with_2fa >= 1, st.stdout);
+
   // Bob enrols his own key in his own browser.
   await signInToSettings(bobPage, bob);
   await addKey(bobPage, bob, 'Bob key');
