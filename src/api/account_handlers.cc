@@ -138,10 +138,14 @@ http::Response RegistryApi::StartWebLogin(Ctx& ctx) {
 }
 
 http::Response RegistryApi::PollWebLogin(Ctx& ctx, const std::string& id) {
-  auto token = accounts_.PollWebLogin(id);
+  return DoneUrlResponse(accounts_.PollWebLogin(id), "login session expired or unknown");
+}
+
+http::Response RegistryApi::DoneUrlResponse(
+    const absl::StatusOr<std::optional<std::string>>& token, std::string_view unknown) {
   if (!token.ok()) {
     if (absl::IsNotFound(token.status())) {
-      return ErrorResponse(absl::NotFoundError("login session expired or unknown"));
+      return ErrorResponse(absl::NotFoundError(std::string(unknown)));
     }
     return ErrorResponse(token.status());
   }
@@ -256,18 +260,19 @@ http::Response RegistryApi::GetProfile(Ctx& ctx) {
   if (!who.ok()) return ErrorResponse(who.status());
   auto user = accounts_.GetUser(who->user);
   if (!user.ok()) return ErrorResponse(user.status());
-  auto tfa = accounts_.GetTfa(who->user);
-  if (!tfa.ok()) return ErrorResponse(tfa.status());
-  auto mode = accounts_.EffectiveTfaMode(who->user);
-  if (!mode.ok()) return ErrorResponse(mode.status());
-  json::value tfa_json = false;
-  if (*mode) {
-    // TOTP's mode, or auth-and-writes for an account with security keys only.
-    tfa_json = json::object{{"mode", ModeName(**mode)}, {"pending", false}};
-  } else if (*tfa) {
-    tfa_json = json::object{{"mode", ModeName((*tfa)->mode)}, {"pending", (*tfa)->pending}};
-  }
-  return NoStore(JsonResponse(200, ProfileJson(*user, std::move(tfa_json))));
+  auto tfa_json = TfaJson(who->user);
+  if (!tfa_json.ok()) return ErrorResponse(tfa_json.status());
+  return NoStore(JsonResponse(200, ProfileJson(*user, std::move(*tfa_json))));
+}
+
+absl::StatusOr<json::value> RegistryApi::TfaJson(const std::string& user) {
+  BULWARK_ASSIGN_OR_RETURN(std::optional<TfaRecord> tfa, accounts_.GetTfa(user));
+  BULWARK_ASSIGN_OR_RETURN(std::optional<TfaMode> mode, accounts_.EffectiveTfaMode(user));
+  // TOTP's mode, or auth-and-writes for an account with security keys only; a pending TOTP
+  // enrolment shows as pending.
+  if (mode) return json::value(json::object{{"mode", ModeName(*mode)}, {"pending", false}});
+  if (tfa) return json::value(json::object{{"mode", ModeName(tfa->mode)}, {"pending", tfa->pending}});
+  return json::value(false);
 }
 
 json::object RegistryApi::ProfileJson(const UserRecord& user, json::value tfa) {
@@ -382,17 +387,9 @@ http::Response RegistryApi::SetProfileFields(Ctx& ctx, const Identity& who,
   }
   auto user = accounts_.GetUser(who.user);
   if (!user.ok()) return ErrorResponse(user.status());
-  auto tfa = accounts_.GetTfa(who.user);
-  if (!tfa.ok()) return ErrorResponse(tfa.status());
-  auto mode = accounts_.EffectiveTfaMode(who.user);
-  if (!mode.ok()) return ErrorResponse(mode.status());
-  json::value tfa_json = false;
-  if (*mode) {
-    tfa_json = json::object{{"mode", ModeName(**mode)}, {"pending", false}};
-  } else if (*tfa) {
-    tfa_json = json::object{{"mode", ModeName((*tfa)->mode)}, {"pending", (*tfa)->pending}};
-  }
-  return NoStore(JsonResponse(200, ProfileJson(*user, std::move(tfa_json))));
+  auto tfa_json = TfaJson(who.user);
+  if (!tfa_json.ok()) return ErrorResponse(tfa_json.status());
+  return NoStore(JsonResponse(200, ProfileJson(*user, std::move(*tfa_json))));
 }
 
 http::Response RegistryApi::UserPackages(Ctx& ctx, const std::string& user) {

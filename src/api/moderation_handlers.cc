@@ -13,19 +13,6 @@ namespace {
 
 constexpr std::string_view kApi = "/-/bulwark/v1/";
 
-http::Response Page(int status, std::string body) {
-  http::Response r;
-  r.status = status;
-  r.body = std::move(body);
-  r.Set("content-type", "text/html; charset=utf-8");
-  r.Set("cache-control", "no-store");
-  r.Set("x-frame-options", "DENY");
-  r.Set("content-security-policy",
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
-  r.Set("referrer-policy", "no-referrer");
-  return r;
-}
-
 std::optional<int64_t> CaseId(std::string_view s) {
   int64_t id = 0;
   if (!SimpleAtoi(s, &id) || id <= 0) return std::nullopt;
@@ -160,7 +147,7 @@ http::Response RegistryApi::PackagePage(Ctx& ctx, const std::string& name) {
   auto p = packages_.Read(name, ctx.who());
   if (!p.ok()) {
     if (absl::IsNotFound(p.status())) {
-      return Page(
+      return HtmlPage(
           404, web::PackagePage({name, "", "", {}}, "", "", "No such package on this registry."));
     }
     return ErrorResponse(p.status());
@@ -176,7 +163,7 @@ http::Response RegistryApi::PackagePage(Ctx& ctx, const std::string& name) {
   std::sort(live.rbegin(), live.rend());
   for (auto& [t, v] : live) view.versions.push_back(v);
   std::string action = StrCat("/-/web/package/", PercentEncodeComponent(p->name), "/report");
-  if (ctx.req.method != "POST") return Page(200, web::PackagePage(view, action, "", ""));
+  if (ctx.req.method != "POST") return HtmlPage(200, web::PackagePage(view, action, "", ""));
   ReportRequest r;
   r.package = p->name;
   r.version = QueryParam(ctx.req.body, "version").value_or("");
@@ -187,11 +174,11 @@ http::Response RegistryApi::PackagePage(Ctx& ctx, const std::string& name) {
   auto id = moderation_ ? moderation_->Report(r)
                         : absl::StatusOr<int64_t>(absl::UnavailableError("reports are off"));
   if (id.ok()) {
-    return Page(201, web::PackagePage(
+    return HtmlPage(201, web::PackagePage(
                          view, action,
                          StrCat("Thank you: report #", *id, " is in the moderators' queue."), ""));
   }
-  http::Response r2 = Page(ErrorResponse(id.status()).status,
+  http::Response r2 = HtmlPage(ErrorResponse(id.status()).status,
                            web::PackagePage(view, action, "", std::string(id.status().message())));
   if (auto wait = ThrottleRetryAfter(id.status())) r2.Set("retry-after", StrCat(*wait));
   return r2;

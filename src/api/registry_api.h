@@ -118,6 +118,12 @@ class RegistryApi final : public http::Application {
   http::Response GetProfile(Ctx& ctx);
   http::Response UpdateProfile(Ctx& ctx);
   json::object ProfileJson(const UserRecord& user, json::value tfa);
+  // The profile's "tfa" field: {mode, pending} (security keys alone: auth-and-writes) or false.
+  absl::StatusOr<json::value> TfaJson(const std::string& user);
+  // A doneUrl poll (web login, web 2FA): 202 + Retry-After while pending, 200 {token} once,
+  // 404 with `unknown` for an expired or unknown id.
+  http::Response DoneUrlResponse(const absl::StatusOr<std::optional<std::string>>& token,
+                                 std::string_view unknown);
   // POST /-/npm/v1/user without `tfa`: `npm profile set password|email|...` (§5.2).
   http::Response SetProfileFields(Ctx& ctx, const Identity& who, const json::object& body);
   http::Response UserPackages(Ctx& ctx, const std::string& user);

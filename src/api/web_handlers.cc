@@ -436,20 +436,7 @@ http::Response RegistryApi::WebOtpPage(Ctx& ctx, const std::string& id) {
 
 http::Response RegistryApi::PollWebOtp(Ctx& ctx, const std::string& id) {
   if (!keys_) return ErrorResponse(absl::NotFoundError("Not found"));
-  auto token = keys_->PollWebOtp(id);
-  if (!token.ok()) {
-    if (absl::IsNotFound(token.status())) {
-      return ErrorResponse(absl::NotFoundError("two-factor request expired or unknown"));
-    }
-    return ErrorResponse(token.status());
-  }
-  if (!token->has_value()) {
-    // Like web login's doneUrl: seconds in Retry-After and a JSON body on the 202 (§4.1).
-    http::Response r = JsonResponse(202, json::object{});
-    r.Set("retry-after", "1");
-    return NoStore(std::move(r));
-  }
-  return NoStore(JsonResponse(200, json::object{{"token", **token}}));
+  return DoneUrlResponse(keys_->PollWebOtp(id), "two-factor request expired or unknown");
 }
 
 }  // namespace bulwark
