@@ -315,9 +315,19 @@ Rating Rate(const Advisory& a) {
     r.vector = s.score;
     break;
   }
+  // A v3 score is preferred when both exist: it is what npm, GHSA and most tools show, so
+  // levels stay comparable; a v4-only advisory is scored with the v4.0 method.
   if (r.vector.empty()) {
     for (const SeverityEntry& s : all) {
-      if (s.type == "CVSS_V4") r.vector = s.score;  // Kept for display; not scored.
+      if (s.type != "CVSS_V4") continue;
+      auto score = CvssV4Score(s.score);
+      if (!score.ok()) {
+        if (r.vector.empty()) r.vector = s.score;  // Kept for display even when unscorable.
+        continue;
+      }
+      r.score = *score;
+      r.vector = s.score;
+      break;
     }
   }
   if (!r.score) {

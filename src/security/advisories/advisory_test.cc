@@ -232,6 +232,93 @@ TEST(CvssTest, KnownVectors) {
             "bad CVSS value AV:X");
 }
 
+TEST(CvssTest, V4KnownVectors) {
+  struct Case {
+    const char* vector;
+    double score;
+    const char* level;
+  };
+  for (const Case& c : std::vector<Case>{
+           // CVSS-B scores as FIRST's calculator and GHSA publish them.
+           {"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 9.3, "critical"},
+           {"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H", 10.0, "critical"},
+           {"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:H/SC:N/SI:N/SA:N", 8.7, "high"},
+           {"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N", 8.7, "high"},
+           {"CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 8.5, "high"},
+           {"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N", 0.0, "none"},
+           // Interpolation below the MacroVector's score, threat, environmental (MSI:S makes
+           // EQ4 0 even with no impact elsewhere) and supplemental metrics (no effect), as
+           // FIRST's calculator scores them.
+           {"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:P/VC:N/VI:N/VA:N/SC:L/SI:L/SA:N", 5.3, "medium"},
+           {"CVSS:4.0/AV:P/AC:H/AT:P/PR:H/UI:A/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N", 1.0, "low"},
+           {"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U", 8.1, "high"},
+           {"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N/MSI:S", 8.9, "high"},
+           {"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/CR:L/IR:L/AR:L/"
+            "S:P/AU:Y/R:I/V:C/RE:H/U:Red",
+            8.9, "high"},
+           {"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:X/CR:X/MAV:X/U:X",
+            9.3, "critical"},
+       }) {
+    auto s = CvssV4Score(c.vector);
+    ASSERT_TRUE(s.ok()) << c.vector << " " << s.status();
+    EXPECT_DOUBLE_EQ(*s, c.score) << c.vector;
+    EXPECT_EQ(CvssLevel(*s), c.level) << c.vector;
+  }
+  auto error = [](std::string_view v) { return std::string(CvssV4Score(v).status().message()); };
+  EXPECT_EQ(error("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+            "not a CVSS v4.0 vector (expected a CVSS:4.0/ prefix)");
+  EXPECT_EQ(error("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N"),
+            "missing CVSS metric SA");
+  EXPECT_EQ(error("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/E:A"),
+            "missing CVSS metric SA");
+  EXPECT_EQ(error("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/SA:N"),
+            "repeated CVSS metric: SA");
+  EXPECT_EQ(error("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/XX:N"),
+            "unknown CVSS v4.0 metric: XX");
+  EXPECT_EQ(error("CVSS:4.0/AC:L/AV:N/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
+            "CVSS v4.0 metric AV is out of order (after AC)");
+  EXPECT_EQ(error("CVSS:4.0/AV:X/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
+            "bad CVSS value AV:X");
+  EXPECT_EQ(error("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:S/SA:N"),
+            "bad CVSS value SI:S");
+  EXPECT_EQ(error("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/"),
+            "malformed CVSS metric: ");
+  EXPECT_EQ(error("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/U:red"),
+            "bad CVSS value U:red");
+  EXPECT_FALSE(CvssV4Score("").ok());
+}
+
+TEST(CvssTest, RatesV4OnlyAdvisoriesAndPrefersV3) {
+  constexpr char kV4[] = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:H/SC:N/SI:N/SA:N";
+  constexpr char kV3[] = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:L/A:N";
+  auto doc = [](std::string severity) {
+    return R"({"id":"GHSA-v4","modified":"2024-01-01T00:00:00Z","severity":[)" + severity +
+           R"(],"affected":[{"package":{"ecosystem":"npm","name":"p"},)"
+           R"("ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]})";
+  };
+  Advisory v4 = FromOsv(doc(StrCat(R"({"type":"CVSS_V4","score":")", kV4, R"("})")));
+  Rating r = Rate(v4);
+  ASSERT_TRUE(r.score);
+  EXPECT_DOUBLE_EQ(*r.score, 8.7);
+  EXPECT_EQ(r.vector, kV4);
+  EXPECT_EQ(r.level, Severity::kHigh);
+
+  Advisory both = FromOsv(doc(StrCat(R"({"type":"CVSS_V4","score":")", kV4, R"("},)",
+                                     R"({"type":"CVSS_V3","score":")", kV3, R"("})")));
+  r = Rate(both);
+  ASSERT_TRUE(r.score);
+  EXPECT_DOUBLE_EQ(*r.score, 5.3);
+  EXPECT_EQ(r.vector, kV3);
+  EXPECT_EQ(r.level, Severity::kModerate);
+
+  // An unscorable v4 vector is still shown; the level falls back to npm's default.
+  Advisory bad = FromOsv(doc(R"({"type":"CVSS_V4","score":"CVSS:4.0/AV:N"})"));
+  r = Rate(bad);
+  EXPECT_FALSE(r.score);
+  EXPECT_EQ(r.vector, "CVSS:4.0/AV:N");
+  EXPECT_EQ(r.level, Severity::kHigh);
+}
+
 TEST(NpmFormatTest, ParsesOneLine) {
   auto list = ParseNpmAdvisoryLine(
       R"({"id": 48, "created_at": "2015-10-17", "updated_at": "2018-02-23", "title": "t",
