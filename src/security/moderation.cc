@@ -319,6 +319,12 @@ absl::StatusOr<json::array> ModerationService::HandleTokenLeaks(std::string_view
             clock_.Now()}));
         LogWarning("revoked a token of %s reported leaked by a partner (%s)", rec->user,
                    url.substr(0, 200));
+        if (events_) {
+          events_("token.revoked", rec->user,
+                  StrCat(token.substr(0, kTokenDisplayPrefix), "...: reported leaked by a partner",
+                         url.empty() ? "" : StrCat(" at ", url.substr(0, 200))),
+                  "");
+        }
         label = "true_positive";
       } else if (!absl::IsNotFound(rec.status())) {
         return rec.status();

@@ -20,6 +20,7 @@
 #include "bulwark/storage/metadata_store.h"
 #include "bulwark/storage/moderation_store.h"
 #include "packaging/package_service.h"
+#include "security/event_sink.h"
 #include "security/partner_signature.h"
 
 namespace bulwark {
@@ -54,6 +55,8 @@ class ModerationService {
       std::function<std::optional<std::string>(std::string_view, std::string_view)>;
   void SetSandboxLookup(SandboxLookup lookup) { sandbox_ = std::move(lookup); }
   void SetPartnerKeys(PartnerKeySource* keys) { partner_keys_ = keys; }
+  // Tokens revoked through partner reports are reported here too (security/event_sink.h).
+  void SetEventSink(SecurityEventSink sink) { events_ = std::move(sink); }
 
   absl::StatusOr<std::vector<ModerationCase>> List(bool include_closed);
   // The case with its findings, diff and sandbox report. NotFound when absent.
@@ -85,6 +88,7 @@ class ModerationService {
   static json::object CaseJson(const ModerationCase& c);
 
  private:
+  SecurityEventSink events_;
   absl::Status DraftAdvisoryInto(RemoveResult& result, const ModerationCase& c, bool whole,
                                  std::string_view note);
   absl::Status PublishPlaceholder(std::string_view name);

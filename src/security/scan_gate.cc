@@ -151,6 +151,10 @@ absl::Status ScanGate::CheckTokens(const PublishCandidate& c, scan::ScanReport& 
     BULWARK_RETURN_IF_ERROR(store_.DeleteToken(key));
     LogWarning("revoked a token of %s found in %s@%s (%s:%d)", token->user, std::string(c.name),
                std::string(c.version), hit.file, hit.line);
+    Event("token.revoked", token->user,
+          StrCat(Redacted(hit.token), ", leaked in ", c.name, "@", c.version, " (", hit.file, ":",
+                 hit.line, ", published by ", c.who.user, ")"),
+          c.name);
     BULWARK_RETURN_IF_ERROR(moderation_.RecordNotice(
         UserNotice{0, token->user, "token-leak-tarball",
                    StrCat("your token ", Redacted(hit.token), " was found in ", c.name, "@",
@@ -249,6 +253,10 @@ absl::Status ScanGate::CheckWorm(const PublishCandidate& c, scan::ScanReport& re
 
   // The worm pattern (Shai-Hulud, 2025): a stolen token republishing everything it can.
   BULWARK_RETURN_IF_ERROR(store_.DeleteToken(c.who.token_key));
+  Event("token.revoked", c.who.user,
+        StrCat(c.who.token_prefix, ": worm pattern (", packages.size(), " packages within ",
+               absl::FormatDuration(options_.worm.window), ")"),
+        c.name);
   BULWARK_RETURN_IF_ERROR(moderation_.RecordNotice(
       UserNotice{0, c.who.user, "token-suspended-worm",
                  StrCat("a token of yours published new versions of ", packages.size(),

@@ -23,6 +23,7 @@
 #include "bulwark/storage/moderation_store.h"
 #include "packaging/package_service.h"
 #include "packaging/publish_gate.h"
+#include "security/event_sink.h"
 #include "security/publish_policy.h"
 #include "security/version_diff.h"
 
@@ -50,8 +51,15 @@ class ScanGate final : public PublishGate {
 
   absl::StatusOr<GateDecision> Check(const PublishCandidate& candidate) override;
   absl::Status Hold(const GateDecision& decision, const HeldPublish& held) override;
+  // Revocations (leaked tokens, the worm's token) are reported here too. Set before serving.
+  void SetEventSink(SecurityEventSink sink) { events_ = std::move(sink); }
 
  private:
+  void Event(std::string_view kind, std::string_view user, std::string detail,
+             std::string_view package) {
+    if (events_) events_(kind, user, std::move(detail), package);
+  }
+  SecurityEventSink events_;
   absl::StatusOr<scan::ScanReport> RunScanner(const PublishCandidate& c);
   absl::Status CheckTokens(const PublishCandidate& c, scan::ScanReport& report);
   absl::StatusOr<json::object> BetweenVersions(const PublishCandidate& c, bool publisher_2fa,

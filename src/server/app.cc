@@ -106,6 +106,15 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
       scanning.moderation);
   app->partner_keys_ = NewPartnerKeySource(scanning, RealClock());
   app->moderation_->SetPartnerKeys(app->partner_keys_.get());
+  // Revocations by the gate and by partner reports join the security event log.
+  SecurityEventSink events = [accounts = app->accounts_.get()](std::string_view kind,
+                                                               std::string_view user,
+                                                               std::string detail,
+                                                               std::string_view package) {
+    accounts->RecordEvent(kind, user, "", std::move(detail), package);
+  };
+  app->moderation_->SetEventSink(events);
+  if (app->scan_gate_) app->scan_gate_->SetEventSink(events);
   app->downloads_ = std::make_unique<DownloadCounter>(*app->store_, RealClock());
   if (mode == Mode::kServe) {
     DownloadCounter* counter = app->downloads_.get();

@@ -204,6 +204,13 @@ test('a registry token leaked in a tarball is revoked before install; its owner 
   assert.equal(events.status, 200);
   assert.equal(events.body.notices[0].kind, 'token-leak-tarball');
   assert.match(events.body.notices[0].detail, /found in leaky-lib@1\.0\.0 \(config\.js:3, published by alice\) and has been revoked/);
+  // The revocation is in bob's security event log too (and counts in the stats' tokens revoked).
+  const log = reg.cli(['events', '--user', 'bob', '--kind', 'token.revoked', '--json']);
+  assert.equal(log.status, 0, out(log));
+  const revoked = JSON.parse(log.stdout);
+  assert.equal(revoked.length, 1, log.stdout);
+  assert.match(revoked[0].detail, /leaked in leaky-lib@1\.0\.0 \(config\.js:3, published by alice\)/);
+  assert.equal(revoked[0].package, 'leaky-lib');
 });
 
 test("the publisher's own token in the tarball refuses the publish, naming file and line", () => {
@@ -363,6 +370,9 @@ test('the worm pattern: one token republishing many packages within minutes is r
     assert.equal(doc.body['dist-tags'].latest, '1.0.0', n);
   }
   assert.notEqual(carolCli.npm(['whoami']).status, 0, 'the token is revoked');
+  const log = reg.cli(['events', '--user', 'carol', '--kind', 'token.revoked', '--json']);
+  assert.equal(log.status, 0, out(log));
+  assert.match(JSON.parse(log.stdout)[0].detail, /worm pattern \(3 packages within 10m\)/, log.stdout);
   assert.equal(setup.npm(['whoami']).stdout.trim(), 'carol', 'other tokens keep working');
   const held = openCases().filter((c) => c.package.startsWith('w-'));
   assert.equal(held.length, 3);
