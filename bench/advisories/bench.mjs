@@ -13,6 +13,7 @@ import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
+import { mulberry32 } from '../../tests/differential/prng.mjs';
 
 const [bin, nAdvisories = 50000, nPackages = 2000, nRequests = 50] = process.argv.slice(2);
 if (!bin) {
@@ -25,14 +26,7 @@ const REQUESTS = Number(nRequests);
 const IMPORT_TARGET_S = 30;
 const BULK_TARGET_MS = 10;
 
-let state = 20261123;
-function rand() {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const rand = mulberry32(20261123);
 const int = (n) => Math.floor(rand() * n);
 
 // Package names: 20,000 names carry the 50,000 advisories (a few carry dozens, as popular

@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { mulberry32 } from './prng.mjs';
 
 const require = createRequire(import.meta.url);
 const semver = require('../node_modules/semver');
@@ -32,14 +33,7 @@ if (!tool || !nswgFile || !osvDir) {
 const seed = Number(process.argv[5] ?? 20261123);
 const randomCount = Number(process.argv[6] ?? 3000);
 
-let state = seed >>> 0;
-function rand() {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const rand = mulberry32(seed);
 const int = (n) => Math.floor(rand() * n);
 const pick = (xs) => xs[int(xs.length)];
 

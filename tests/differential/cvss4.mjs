@@ -10,6 +10,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { mulberry32 } from './prng.mjs';
 
 const require = createRequire(import.meta.url);
 const { Cvss4P0 } = require('../node_modules/ae-cvss-calculator');
@@ -22,14 +23,7 @@ if (!tool) {
 const seed = Number(process.argv[3] ?? 20251123);
 const randomCount = Number(process.argv[4] ?? 30000);
 
-let state = seed >>> 0;
-function rand() {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const rand = mulberry32(seed);
 const pick = (xs) => xs[Math.floor(rand() * xs.length)];
 
 // Table 23 of the specification, in order.

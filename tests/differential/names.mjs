@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { mulberry32 } from './prng.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(path.join(here, '../node_modules/'));
@@ -76,16 +77,9 @@ function printTables() {
   console.error(`Non-ASCII code points that lower-case to ASCII: ${lowerToAscii.join(', ')}`);
 }
 
-// Deterministic PRNG (mulberry32) so a disagreement reproduces run after run.
+// Deterministic PRNG so a disagreement reproduces run after run.
 function makeRandom(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (n) => Math.floor(next() * n);
   const pick = (arr) => arr[int(arr.length)];
   return { next, int, pick };

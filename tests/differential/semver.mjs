@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
+import { mulberry32 } from './prng.mjs';
 
 const require = createRequire(import.meta.url);
 const semver = require('../node_modules/semver');
@@ -23,14 +24,7 @@ const seed = Number(process.argv[3] ?? 20240601);
 const scale = Number(process.argv[4] ?? 1);
 
 // ---- Deterministic randomness (mulberry32).
-let state = seed >>> 0;
-function rand() {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const rand = mulberry32(seed);
 const int = (n) => Math.floor(rand() * n);
 const chance = (p) => rand() < p;
 const pick = (xs) => xs[int(xs.length)];
