@@ -872,6 +872,7 @@ absl::Status AddMissingColumns(Db& db) {
   static constexpr Column kAdded[] = {
       {"tokens", "grants", "TEXT NOT NULL DEFAULT '{}'"},
       {"tokens", "last_used", "INTEGER"},
+      {"versions", "signatures", "TEXT NOT NULL DEFAULT '{}'"},  // registry signatures
   };
   for (const Column& c : kAdded) {
     BULWARK_ASSIGN_OR_RETURN(Stmt st, db.Prepare(StrCat("SELECT count(*) FROM pragma_table_info('",
@@ -889,17 +890,6 @@ absl::Status Migrate(Db& db) {
   BULWARK_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
   absl::Status s = db.Exec(kSchema);
   if (s.ok()) s = AddMissingColumns(db);
-  if (s.ok()) {
-    // Databases made before registry signatures lack the column (CREATE IF NOT EXISTS kept the
-    // old table); ALTER fails harmlessly only when it exists, so look first.
-    auto cols = db.Prepare("SELECT 1 FROM pragma_table_info('versions') WHERE name='signatures'");
-    auto row = cols.ok() ? cols->Step() : absl::StatusOr<bool>(cols.status());
-    if (!row.ok()) {
-      s = row.status();
-    } else if (!*row) {
-      s = db.Exec("ALTER TABLE versions ADD COLUMN signatures TEXT NOT NULL DEFAULT '{}'");
-    }
-  }
   if (s.ok()) {
     auto st = db.Prepare("SELECT value FROM meta WHERE key='schema_version'");
     if (!st.ok()) {
