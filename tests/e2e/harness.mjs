@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
+import { createRequire } from 'node:module';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const testsDir = join(here, '..');
@@ -214,4 +215,14 @@ export function startNpmLogin(client) {
   });
   const exit = new Promise((r) => child.on('exit', r));
   return { url, exit, output: () => output };
+}
+
+// Debian's Chromium, headless, through playwright-core (the web-page suites).
+export function launchChromium() {
+  const { chromium } = createRequire(import.meta.url)('../node_modules/playwright-core');
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
 }

@@ -9,11 +9,8 @@ import { createServer } from 'node:http';
 import { generateKeyPairSync, createSign } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import { Registry, Client, makePackage, out, tempDir, pnpmBin } from './harness.mjs';
+import { Registry, Client, makePackage, out, tempDir, pnpmBin, launchChromium } from './harness.mjs';
 
-const require = createRequire(import.meta.url);
-const { chromium } = require('../node_modules/playwright-core');
 
 // The partner's signing keys: one published, one not.
 const partner = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -54,11 +51,7 @@ moderation:
   bobCli = new Client(reg, await reg.token(bob));
   adminCli = new Client(reg, await reg.token(admin));
   work = tempDir('bulwark-mod-');
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -3,22 +3,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import { Registry, Client, startNpmLogin } from './harness.mjs';
+import { Registry, Client, startNpmLogin, launchChromium } from './harness.mjs';
 
-const require = createRequire(import.meta.url);
-const { chromium } = require('../node_modules/playwright-core');
 
 let reg, user, browser;
 
 before(async () => {
   reg = await new Registry().start();
   user = reg.addUser('alice');
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

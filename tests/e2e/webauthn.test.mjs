@@ -10,14 +10,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
-import { Registry, Client, makePackage, out, startNpmLogin, tempDir, npmBin } from './harness.mjs';
+import { Registry, Client, makePackage, out, startNpmLogin, tempDir, npmBin, launchChromium } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const b64url = (b64) => b64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
-const require = createRequire(import.meta.url);
-const { chromium } = require('../node_modules/playwright-core');
 
 let reg, alice, bob, browser, origin, work;
 let alicePage, aliceAuth, bobPage, bobAuth;
@@ -85,11 +82,7 @@ before(async () => {
   bob = reg.addUser('bob');
   aliceToken = await reg.token(alice);
   work = tempDir('bulwark-webauthn-');
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   ({ page: alicePage, auth: aliceAuth } = await pageWithKey());
   ({ page: bobPage, auth: bobAuth } = await pageWithKey());
 });
