@@ -19,6 +19,9 @@ struct UserRecord {
   bool admin = false;
   absl::Time created = absl::InfinitePast();
   absl::Time updated = absl::InfinitePast();
+  // When the current `email` was proven (verification link followed, or set by an admin);
+  // InfinitePast: not verified. Changing `email` must reset it.
+  absl::Time email_verified = absl::InfinitePast();
 };
 
 // Two-factor authentication of one user; no record means 2FA is off.

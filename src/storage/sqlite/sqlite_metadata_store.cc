@@ -134,6 +134,11 @@ absl::StatusOr<std::vector<VersionSignature>> SignaturesFromJson(const std::stri
   return out;
 }
 
+// users.email_verified: 0 when the address was never proven.
+int64_t VerifiedMicros(const UserRecord& u) {
+  return u.email_verified == absl::InfinitePast() ? 0 : Micros(u.email_verified);
+}
+
 UserRecord ReadUser(const Stmt& st) {
   UserRecord u;
   u.name = st.Text(0);
@@ -142,6 +147,7 @@ UserRecord ReadUser(const Stmt& st) {
   u.admin = st.Int(3) != 0;
   u.created = FromMicros(st.Int(4));
   u.updated = FromMicros(st.Int(5));
+  u.email_verified = st.Int(6) == 0 ? absl::InfinitePast() : FromMicros(st.Int(6));
   return u;
 }
 
@@ -200,9 +206,9 @@ class SqliteMetadataStore final : public MetadataStore {
     absl::MutexLock l(&writer_->mu);
     BULWARK_ASSIGN_OR_RETURN(
         Stmt st, writer_->db.Prepare("INSERT INTO users(name,email,password_hash,admin,created,"
-                                     "updated) VALUES(?,?,?,?,?,?)"));
+                                     "updated,email_verified) VALUES(?,?,?,?,?,?,?)"));
     st.Bind(1, u.name).Bind(2, u.email).Bind(3, u.password_hash).Bind(4, int64_t{u.admin});
-    st.Bind(5, Micros(u.created)).Bind(6, Micros(u.updated));
+    st.Bind(5, Micros(u.created)).Bind(6, Micros(u.updated)).Bind(7, VerifiedMicros(u));
     absl::Status s = st.Run();
     if (absl::IsAlreadyExists(s)) return absl::AlreadyExistsError("user already exists");
     return s;
@@ -211,7 +217,7 @@ class SqliteMetadataStore final : public MetadataStore {
   absl::StatusOr<UserRecord> GetUser(std::string_view name) override {
     return WithReader([&](Db& db) -> absl::StatusOr<UserRecord> {
       BULWARK_ASSIGN_OR_RETURN(Stmt st, db.Prepare("SELECT name,email,password_hash,admin,created,"
-                                                   "updated FROM users WHERE name=?"));
+                                                   "updated,email_verified FROM users WHERE name=?"));
       st.Bind(1, name);
       BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) return absl::NotFoundError("user not found");
@@ -223,9 +229,9 @@ class SqliteMetadataStore final : public MetadataStore {
     absl::MutexLock l(&writer_->mu);
     BULWARK_ASSIGN_OR_RETURN(Stmt st, writer_->db.Prepare(
                                           "UPDATE users SET email=?,password_hash=?,admin=?,"
-                                          "updated=? WHERE name=?"));
+                                          "updated=?,email_verified=? WHERE name=?"));
     st.Bind(1, u.email).Bind(2, u.password_hash).Bind(3, int64_t{u.admin});
-    st.Bind(4, Micros(u.updated)).Bind(5, u.name);
+    st.Bind(4, Micros(u.updated)).Bind(5, VerifiedMicros(u)).Bind(6, u.name);
     BULWARK_RETURN_IF_ERROR(st.Run());
     if (sqlite3_changes(writer_->db.raw()) == 0) return absl::NotFoundError("user not found");
     return absl::OkStatus();
@@ -234,7 +240,7 @@ class SqliteMetadataStore final : public MetadataStore {
   absl::StatusOr<std::vector<UserRecord>> ListUsers() override {
     return WithReader([&](Db& db) -> absl::StatusOr<std::vector<UserRecord>> {
       BULWARK_ASSIGN_OR_RETURN(Stmt st, db.Prepare("SELECT name,email,password_hash,admin,created,"
-                                                   "updated FROM users ORDER BY name"));
+                                                   "updated,email_verified FROM users ORDER BY name"));
       std::vector<UserRecord> out;
       while (true) {
         BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -873,6 +879,7 @@ absl::Status AddMissingColumns(Db& db) {
       {"tokens", "grants", "TEXT NOT NULL DEFAULT '{}'"},
       {"tokens", "last_used", "INTEGER"},
       {"versions", "signatures", "TEXT NOT NULL DEFAULT '{}'"},  // registry signatures
+      {"users", "email_verified", "INTEGER NOT NULL DEFAULT 0"},   // 0: not verified
   };
   for (const Column& c : kAdded) {
     BULWARK_ASSIGN_OR_RETURN(Stmt st, db.Prepare(StrCat("SELECT count(*) FROM pragma_table_info('",
