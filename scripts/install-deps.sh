@@ -14,6 +14,8 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libabsl-dev libsqlite3-dev libssl-dev libargon2-dev libarchive-dev zlib1g-dev
   libyaml-cpp-dev libcli11-dev libfmt-dev
+  # expired-domain monitor (docs/email-domains.md): Public Suffix List, DNS, RDAP over HTTP
+  libpsl-dev libc-ares-dev libcurl4-openssl-dev
   # publish-time scanner (docs/scanning.md): JavaScript parser runtime, pattern engines
   libtree-sitter-dev libhyperscan-dev libyara-dev
   # tests, fuzzing, benchmarks
@@ -21,6 +23,8 @@ PACKAGES=(
   nodejs npm wrk sqlite3 curl procps python3
   # TOTP codes are checked against Debian's reference implementation
   oathtool
+  # the expired-domain monitor's tests run a DNS server on loopback
+  dnsmasq-base
   # the web pages are tested in a real browser
   chromium
   # npm audit signatures e2e: network/mount namespaces, a loopback TLS TUF mirror (tests/e2e/signatures)
