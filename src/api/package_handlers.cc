@@ -74,6 +74,19 @@ bool EtagMatches(std::string_view if_none_match, std::string_view etag) {
 
 }  // namespace
 
+std::string RegistryApi::CurrentEmail(std::string_view user) const {
+  if (options_.hide_emails) return "";
+  auto u = accounts_.GetUser(user);
+  return u.ok() ? u->email : "";
+}
+
+bool RegistryApi::EmailsCurrent(const CachedPackage& entry) const {
+  for (const auto& [user, email] : entry.emails) {
+    if (CurrentEmail(user) != email) return false;
+  }
+  return true;
+}
+
 std::shared_ptr<const CachedPackage> RegistryApi::Render(const PackageRecord& p,
                                                          const std::string& base_url) {
   auto entry = std::make_shared<CachedPackage>();
@@ -82,9 +95,13 @@ std::shared_ptr<const CachedPackage> RegistryApi::Render(const PackageRecord& p,
   entry->restricted = p.restricted;
   entry->public_read = packages_.PubliclyReadable(p.name, p.restricted);
   entry->maintainers = p.maintainers;
-  EmailLookup emails = [this](std::string_view user) -> std::string {
-    auto u = accounts_.GetUser(user);
-    return u.ok() ? u->email : "";
+  EmailLookup emails = [this, &entry](std::string_view user) -> std::string {
+    std::string email = CurrentEmail(user);
+    for (const auto& [u, e] : entry->emails) {
+      if (u == user) return email;
+    }
+    entry->emails.emplace_back(std::string(user), email);
+    return email;
   };
   entry->full = MakeDoc(ToJson(RenderFullPackument(p, base_url, emails)), 'f');
   entry->corgi = MakeDoc(ToJson(RenderAbbreviatedPackument(p, base_url)), 'a');
@@ -171,7 +188,7 @@ absl::StatusOr<std::shared_ptr<const CachedPackage>> RegistryApi::LoadCached(
   auto entry = cache_.Find(name, ctx.base_url, clock_.Now(), &fresh);
   if (entry && !QueryParam(ctx.req.query, "write")) {
     BULWARK_ASSIGN_OR_RETURN(int64_t rev, packages_.Revision(name));
-    if (rev == entry->rev) {
+    if (rev == entry->rev && EmailsCurrent(*entry)) {
       const auto& who = ctx.who();
       bool maintainer =
           who && (who->admin || std::find(entry->maintainers.begin(), entry->maintainers.end(),
@@ -218,10 +235,7 @@ http::Response RegistryApi::GetVersion(Ctx& ctx, const std::string& name, const 
     }
     if (auto best = semver::MaxSatisfying(live, spec)) version = *best;
   }
-  EmailLookup emails = [this](std::string_view user) -> std::string {
-    auto u = accounts_.GetUser(user);
-    return u.ok() ? u->email : "";
-  };
+  EmailLookup emails = [this](std::string_view user) { return CurrentEmail(user); };
   auto obj = RenderVersion(*p, version, ctx.base_url, emails);
   if (!obj) {
     return ErrorResponse(

@@ -35,6 +35,9 @@ struct CachedPackage {
   bool public_read = false;  // Readable without credentials: servable on the fast path.
   bool restricted = false;
   std::vector<std::string> maintainers;
+  // The (user, email) pairs the documents show: an entry whose users' addresses changed since is
+  // rendered again even though the package's revision did not move (docs/email-domains.md).
+  std::vector<std::pair<std::string, std::string>> emails;
   RenderedDoc full;
   RenderedDoc corgi;
   std::string last_modified;  // HTTP date.

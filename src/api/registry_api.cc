@@ -213,6 +213,14 @@ http::Response RegistryApi::Handle(const http::Request& req) {
   ctx.auth = std::move(*auth);
   http::Response res = Dispatch(ctx);
   RecordBlockedWrite(ctx, res);
+  if (ctx.notice.empty() && email_domains_ && ctx.who()) {
+    // The owner of an account whose email domain was flagged hears it on every authenticated
+    // request until the address changes (docs/email-domains.md): email is the channel in doubt.
+    if (auto why = email_domains_->FlaggedReason(ctx.who()->user)) {
+      ctx.notice = StrCat("The domain of your account's email address can no longer be trusted (",
+                          *why, "). Password reset by email is disabled; change your address.");
+    }
+  }
   if (!ctx.notice.empty()) res.Set("npm-notice", ctx.notice);
   if (!ctx.auth.rejected.empty() && res.status < 400) {
     // A dead token on a read is served anonymously, with a hint (npm/cli#8816).

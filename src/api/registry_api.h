@@ -8,6 +8,7 @@
 #include <string>
 
 #include "accounts/account_service.h"
+#include "bulwark/accounts/email_domain_status.h"
 #include "accounts/mfa_policy.h"
 #include "bulwark/stats/stats_section.h"
 #include "accounts/security_keys.h"
@@ -37,6 +38,8 @@ struct ApiOptions {
   size_t cache_entries = 20000;
   uint64_t tarball_cache_bytes = 32ull << 20;  // Hot tarballs kept in memory.
   uint64_t tarball_cache_max_blob = 1ull << 20;  // Larger tarballs stream from disk.
+  // `packuments.hide_emails`: maintainers and _npmUser carry no email (docs/email-domains.md).
+  bool hide_emails = false;
 };
 
 class RegistryApi final : public http::Application {
@@ -48,6 +51,9 @@ class RegistryApi final : public http::Application {
 
   // The moderation queue, reports and token-leak endpoints (not owned; null: those answer 503).
   void SetModeration(ModerationService* moderation) { moderation_ = moderation; }
+  // Accounts whose email domain is flagged get an npm-notice on their authenticated requests
+  // (docs/email-domains.md). Not owned; null: no notice.
+  void SetEmailDomainStatus(const EmailDomainStatus* status) { email_domains_ = status; }
 
   uint64_t BodyLimit(const http::RequestHead& head) override;
   bool TryFast(const http::Request& request, http::Response& response) override;
@@ -102,6 +108,10 @@ class RegistryApi final : public http::Application {
   absl::StatusOr<std::shared_ptr<const CachedPackage>> LoadCached(Ctx& ctx,
                                                                   const std::string& name);
   std::shared_ptr<const CachedPackage> Render(const PackageRecord& p, const std::string& base_url);
+  // A user's email as packuments show it: current, or "" when hidden (packuments.hide_emails).
+  std::string CurrentEmail(std::string_view user) const;
+  // Whether every address `entry` shows is still the account's.
+  bool EmailsCurrent(const CachedPackage& entry) const;
   bool ServeFromCache(const http::Request& req, const CachedPackage& entry,
                       const std::string& file, http::Response& res);
   // account_handlers.cc
@@ -181,6 +191,7 @@ class RegistryApi final : public http::Application {
   StatsReport* stats_ = nullptr;
   SecurityKeys* keys_ = nullptr;
   ModerationService* moderation_ = nullptr;
+  const EmailDomainStatus* email_domains_ = nullptr;
 };
 
 // JSON response helpers shared by the handler files.

@@ -19,17 +19,31 @@ constexpr std::string_view kCorgiFields[] = {
 json::array Maintainers(const PackageRecord& p, const EmailLookup& emails) {
   json::array out;
   for (const auto& m : p.maintainers) {
-    out.push_back(json::object{{"name", m}, {"email", emails(m)}});
+    json::object o{{"name", m}};
+    if (std::string email = emails(m); !email.empty()) o["email"] = std::move(email);
+    out.push_back(std::move(o));
   }
   return out;
 }
 
 // The stored manifest plus the fields that depend on the request or on later changes.
 json::object VersionObject(const PackageRecord& p, const VersionRecord& v,
-                           std::string_view base_url) {
+                           std::string_view base_url, const EmailLookup* emails) {
   json::object m;
   auto parsed = ParseJson(v.manifest_json, 256);
   if (parsed.ok() && parsed->is_object()) m = std::move(parsed->get_object());
+  // The publisher's address as the account has it now, not as stored at publish time: an
+  // address on a lapsed domain must not stay public (docs/email-domains.md).
+  if (auto it = m.find("_npmUser"); it != m.end() && it->value().is_object()) {
+    json::object& user = it->value().get_object();
+    std::string current;
+    if (auto name = GetString(user, "name"); name && emails) current = (*emails)(*name);
+    if (current.empty()) {
+      user.erase("email");
+    } else {
+      user["email"] = std::move(current);
+    }
+  }
   json::object dist;
   if (const json::object* d = GetObject(m, "dist")) dist = *d;
   dist["tarball"] = TarballUrl(base_url, p.name, v.version);
@@ -94,7 +108,7 @@ json::object RenderFullPackument(const PackageRecord& p, std::string_view base_u
     // Times of unpublished versions stay, as on npmjs: --before and audits read them.
     time[ver] = FormatIsoTime(v.published);
     if (!Live(v)) continue;
-    json::object obj = VersionObject(p, v, base_url);
+    json::object obj = VersionObject(p, v, base_url, &emails);
     obj["maintainers"] = maintainers;
     versions[ver] = std::move(obj);
   }
@@ -133,7 +147,7 @@ json::object RenderAbbreviatedPackument(const PackageRecord& p, std::string_view
   json::object versions;
   for (const auto& [ver, v] : p.versions) {
     if (!Live(v)) continue;
-    json::object full = VersionObject(p, v, base_url);
+    json::object full = VersionObject(p, v, base_url, nullptr);
     json::object slim;
     for (std::string_view k : kCorgiFields) {
       if (auto f = full.find(k); f != full.end()) slim[k] = f->value();
@@ -150,7 +164,7 @@ std::optional<json::object> RenderVersion(const PackageRecord& p, std::string_vi
                                           std::string_view base_url, const EmailLookup& emails) {
   auto it = p.versions.find(std::string(version));
   if (it == p.versions.end() || !Live(it->second)) return std::nullopt;
-  json::object obj = VersionObject(p, it->second, base_url);
+  json::object obj = VersionObject(p, it->second, base_url, &emails);
   obj["maintainers"] = Maintainers(p, emails);
   return obj;
 }

@@ -12,7 +12,9 @@
 
 namespace bulwark {
 
-// Maps a user name to its email (for `maintainers` and `_npmUser`); empty when unknown.
+// Maps a user name to its current email (for `maintainers` and `_npmUser`): the account's, not
+// the one recorded at publish time, so a changed or hidden address never lingers in packuments
+// (docs/email-domains.md). Empty when unknown or hidden: the "email" member is then left out.
 using EmailLookup = std::function<std::string(std::string_view user)>;
 
 // "<unscoped>-<version>.tgz".

@@ -2,9 +2,12 @@
 // The composition root: builds the storage backends, services and the HTTP server from a Config.
 // Backends and engines are chosen here by name, never by static registration.
 
+#include <atomic>
 #include <memory>
 
 #include "accounts/access_policy.h"
+#include "accounts/domains/domain_monitor.h"
+#include "bulwark/storage/domain_store.h"
 #include "accounts/account_service.h"
 #include "accounts/security_keys.h"
 #include "bulwark/storage/webauthn_store.h"
@@ -44,6 +47,7 @@ class App {
   // Opens (creating) the data directory's stores. Does not listen yet.
   static absl::StatusOr<std::unique_ptr<App>> Open(const Config& config,
                                                    Mode mode = Mode::kAdmin);
+  ~App();  // Stops the periodic jobs before the services they use.
 
   // Builds the typosquat index (logging its size, build time and memory) and the name policy.
   // Idempotent. A missing snapshot is a warning (see name_index_info()), not an error.
@@ -70,9 +74,19 @@ class App {
   SigningKeys& signing_keys() { return *signing_keys_; }
   ModerationStore& moderation_store() { return *moderation_store_; }
   ModerationService& moderation() { return *moderation_; }
+  // The expired-domain monitor (docs/email-domains.md); also the EmailDomainStatus seam that
+  // password reset and recovery consult.
+  DomainMonitor& domain_monitor() { return *domain_monitor_; }
+  EmailDomainStatus& email_domain_status() { return *domain_monitor_; }
+  DomainStore& domain_store() { return *domain_store_; }
+  // (Re)builds the monitor's resolver and RDAP client from `config` (the CLI's --resolver and
+  // --rdap-base override the file). InvalidArgument for a bad resolver list or bootstrap file.
+  absl::Status ConfigureDomainLookups(const DomainsConfig& config);
 
  private:
   App() = default;
+  // App::Open's part for the monitor (app_domains.cc): store, lookups, listener, job.
+  absl::Status OpenDomainMonitor(Mode mode);
   Config config_;
   std::unique_ptr<MetadataStore> store_;
   std::unique_ptr<AdvisoryStore> advisories_;
@@ -101,6 +115,15 @@ class App {
   std::unique_ptr<DownloadCounter> downloads_;
   std::unique_ptr<Periodic> flush_downloads_;  // Serve mode only; flushes once more at exit.
   std::unique_ptr<Periodic> security_jobs_;    // Serve mode: high-impact refresh, event pruning.
+  // The expired-domain monitor: its store, lookups, and (serve mode) its periodic job.
+  std::unique_ptr<DomainStore> domain_store_;
+  std::unique_ptr<Resolver> resolver_;
+  std::unique_ptr<HttpClient> http_client_;
+  std::unique_ptr<DomainMonitor> domain_monitor_;
+  std::unique_ptr<Periodic> domain_jobs_;
+  // Periodic runs its function once more when destroyed; the domain check must not (it would
+  // go to the network during shutdown).
+  std::atomic<bool> stopping_{false};
   std::unique_ptr<RegistryApi> api_;
   std::unique_ptr<http::Server> server_;
 };

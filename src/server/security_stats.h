@@ -7,6 +7,7 @@
 #include "bulwark/env/clock.h"
 #include "bulwark/stats/stats_section.h"
 #include "bulwark/storage/advisory_store.h"
+#include "bulwark/storage/domain_store.h"
 #include "bulwark/storage/metadata_store.h"
 #include "bulwark/storage/security_store.h"
 #include "bulwark/storage/webauthn_store.h"
@@ -26,5 +27,8 @@ std::unique_ptr<StatsSection> NewAdvisoryStats(AdvisoryStore& advisories, Clock&
 // Issue 4's figures: versions scanned, held, rejected, removed; tokens revoked for leaks;
 // reports received (ModerationService::Stats, docs/moderation.md).
 std::unique_ptr<StatsSection> NewModerationStats(ModerationService& moderation);
+// "email_domains": accounts with flagged email domains, by reason; domains checked and failing
+// (docs/email-domains.md).
+std::unique_ptr<StatsSection> NewEmailDomainStats(DomainStore& domains);
 
 }  // namespace bulwark
