@@ -46,6 +46,25 @@ TEST(Packument, FullDocument) {
   EXPECT_EQ(doc["license"], "MIT");
 }
 
+TEST(Packument, PublisherEmailIsTheAccountsCurrentOrNone) {
+  PackageRecord p = Sample();
+  p.versions["1.0.0"].manifest_json =
+      R"({"name":"@s/demo","version":"1.0.0","_npmUser":{"name":"bob","email":"bob@old.test"}})";
+  EmailLookup now = [](std::string_view u) { return std::string(u) + "@new.test"; };
+  json::object doc = RenderFullPackument(p, "http://h:1", now);
+  const json::object& v = doc["versions"].as_object().at("1.0.0").as_object();
+  EXPECT_EQ(ToJson(v.at("_npmUser")), R"({"name":"bob","email":"bob@new.test"})");
+  EXPECT_EQ(ToJson(RenderVersion(p, "1.0.0", "http://h:1", now)->at("_npmUser")),
+            R"({"name":"bob","email":"bob@new.test"})");
+  // Hidden (or unknown): no "email" member anywhere, not even the one stored at publish time.
+  EmailLookup hidden = [](std::string_view) { return std::string(); };
+  doc = RenderFullPackument(p, "http://h:1", hidden);
+  EXPECT_EQ(ToJson(doc["maintainers"]), R"([{"name":"alice"}])");
+  EXPECT_EQ(ToJson(doc["versions"].as_object().at("1.0.0").as_object().at("_npmUser")),
+            R"({"name":"bob"})");
+  EXPECT_EQ(ToJson(doc).find("@old.test"), std::string::npos);
+}
+
 TEST(Packument, AbbreviatedDocument) {
   json::object doc = RenderAbbreviatedPackument(Sample(), "http://h:1");
   EXPECT_EQ(doc["modified"], "2023-11-14T22:15:00.000Z");
