@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { Registry, Client, makePackage, out } from './harness.mjs';
 import { startDnsmasq, startRdap, rdapDomain } from './domains/servers.mjs';
 
@@ -82,6 +83,23 @@ test('with RDAP: expired, pending delete, re-registered and unregistered domains
   const healthyDomain = body.domains.find((d) => d.domain === 'healthy.test');
   assert.equal(healthyDomain.rdap, 'found');
   assert.equal(healthyDomain.expires, '2099-01-01T00:00:00.000Z');
+});
+
+test('an RFC 9224 bootstrap file picks the RDAP server by TLD', () => {
+  const file = join(reg.root, 'dns.json');
+  writeFileSync(file, JSON.stringify({ version: '1.0', publication: '2026-01-01T00:00:00Z',
+    services: [[['example'], ['https://unused.invalid/']], [['test'], [rdap.url.replace(/\/$/, '')]]] }));
+  rdap.clearRequests();
+  const { r, body } = check(['--rdap-bootstrap', file]);
+  assert.equal(r.status, 1, out(r));
+  assert.equal(body.failed, 0, out(r));
+  assert.equal(reasons(body).erin, 'expired');
+  assert.equal(reasons(body).rita, 're-registered');
+  assert.equal(rdap.requests().length, 8);
+  writeFileSync(file, '{"services": 7}');
+  const bad = reg.cli(['domains', 'check', '--rdap-bootstrap', file]);
+  assert.equal(bad.status, 2, out(bad));
+  assert.match(bad.stderr, /dns\.json: RDAP bootstrap has no "services" array/);
 });
 
 test('a failing resolver and RDAP server keep the previous verdicts (exit 1, errors listed)', async () => {
