@@ -22,7 +22,6 @@ function check(extra = []) {
 const reasons = (body) => Object.fromEntries(body.flagged.map((a) => [a.user, a.reason]));
 
 before(async () => {
-  dns = await startDnsmasq();
   reg = new Registry({ config: 'email_domains:\n  dns_timeout_ms: 500\n  tries: 1\n  rdap_spacing_ms: 0\n' });
   await reg.start();
   for (const [name, email] of [['alice', 'alice@healthy.test'], ['bob', 'bob@gone.test'],
@@ -40,7 +39,9 @@ before(async () => {
     'expired.test': rdapDomain('expired.test', { registered: '2000-01-01T00:00:00Z', expires: '2021-03-04T00:00:00Z' }),
     'pending.test': rdapDomain('pending.test', { ...healthy, status: ['pending delete', 'server hold'] }),
     'rereg.test': rdapDomain('rereg.test', { registered: justNow, expires: '2099-01-01T00:00:00Z' }),
+    'servfail.test': rdapDomain('servfail.test', healthy),
   });
+  dns = await startDnsmasq({ deadUpstream: rdap.servfailPort });
 });
 
 after(async () => {
@@ -195,6 +196,33 @@ test('changing the address clears the flag at once and at the next check', async
   assert.equal(reasons(body).dan, undefined);
   const ev = reg.cli(['events', '--user', 'dan', '--kind', 'email.', '--json']);
   assert.match(ev.stdout, /email\.domain_cleared/);
+});
+
+test('SERVFAIL is a failure, not a verdict, unlike NXDOMAIN', () => {
+  // c-ares discards a SERVFAIL answer and tries the other servers; with none left it reports
+  // "Could not contact DNS servers" (ECONNREFUSED): either way a failure, never a verdict.
+  reg.addUser('sam', 'correct horse battery', 'sam@servfail.test');
+  const { r, body } = check(['--rdap-base', rdap.url]);
+  assert.equal(r.status, 1, out(r));  // Others are flagged; sam is not.
+  assert.equal(body.failed, 1, out(r));
+  assert.match(body.errors[0], /^servfail\.test: DNS: MX servfail\.test: (Server failed|Could not contact DNS servers)/);
+  assert.equal(reasons(body).sam, undefined);
+  assert.equal(reasons(body).bob, 'not-registered');
+  const d = body.domains.find((x) => x.domain === 'servfail.test');
+  assert.equal(d.dns, 'unknown');
+  assert.equal(d.rdap, 'found');
+  assert.equal(d.failures, 1);
+  // Nothing flagged but a lookup failed: exit 2, the answer is incomplete.
+  const lone = new Registry({ config: 'email_domains:\n  dns_timeout_ms: 500\n  tries: 1\n' });
+  try {
+    lone.addUser('sam', 'correct horse battery', 'sam@servfail.test');
+    const only = lone.cli(['domains', 'check', '--resolver', `127.0.0.1:${dns.port}`]);
+    assert.equal(only.status, 2, out(only));
+    assert.match(only.stdout, /lookup failed \(previous verdict kept\): servfail\.test: DNS: /);
+    assert.match(only.stdout, /no accounts with flagged email domains/);
+  } finally {
+    lone.cleanup();
+  }
 });
 
 test('packuments show the current address of maintainers and publishers', async () => {

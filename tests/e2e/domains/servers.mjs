@@ -10,7 +10,7 @@ import { createSocket } from 'node:dgram';
 const here = dirname(fileURLToPath(import.meta.url));
 
 // A UDP port free right now on 127.0.0.1 (dnsmasq binds UDP and TCP on it).
-async function freeUdpPort() {
+export async function freeUdpPort() {
   const s = createSocket('udp4');
   await new Promise((r) => s.bind(0, '127.0.0.1', r));
   const { port } = s.address();
@@ -24,7 +24,8 @@ async function freeUdpPort() {
 //  nullmx.test    MX 0 "." (RFC 7505), written as raw RDATA: preference 0, root name
 //  nomx.test      exists (TXT only): no MX, no A/AAAA
 //  expired.test, pending.test, rereg.test: healthy in DNS; RDAP decides
-export async function startDnsmasq() {
+//  servfail.test  forwarded to `deadUpstream`, a server answering SERVFAIL (rdap_server.mjs)
+export async function startDnsmasq({ deadUpstream } = {}) {
   const args = ['--keep-in-foreground', '--no-resolv', '--no-hosts', '--no-poll',
     '--conf-file=/dev/null', '--pid-file=', '--listen-address=127.0.0.1', '--bind-interfaces',
     '--local=/test/', '--log-facility=-',
@@ -35,6 +36,7 @@ export async function startDnsmasq() {
   for (const d of ['expired.test', 'pending.test', 'rereg.test']) {
     args.push(`--mx-host=${d},mx.healthy.test,10`);
   }
+  if (deadUpstream) args.push(`--server=/servfail.test/127.0.0.1#${deadUpstream}`);
   if (process.getuid && process.getuid() === 0) args.push('--user=root');
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freeUdpPort();
@@ -88,17 +90,19 @@ export async function startRdap(domains) {
   writeFileSync(logFile, '');
   const proc = spawn(process.execPath, [join(here, 'rdap_server.mjs'), stateFile, logFile],
     { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise((resolve, reject) => {
+  const [port, servfailPort] = await new Promise((resolve, reject) => {
     let out = '';
     proc.stdout.on('data', (d) => {
       out += d;
       const m = out.match(/rdap listening on (\d+)/);
-      if (m) resolve(Number(m[1]));
+      const f = out.match(/servfail listening on (\d+)/);
+      if (m && f) resolve([Number(m[1]), Number(f[1])]);
     });
     proc.once('exit', (code) => reject(new Error(`rdap server exited ${code}`)));
   });
   return {
     port,
+    servfailPort,
     url: `http://127.0.0.1:${port}/`,
     set failing(v) { state.failing = v; save(); },
     requests: () => readFileSync(logFile, 'utf8').split('\n').filter(Boolean),
