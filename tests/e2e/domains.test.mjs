@@ -283,3 +283,31 @@ test('packuments.hide_emails leaves every maintainer address out', async () => {
     hidden.cleanup();
   }
 });
+
+test('the periodic job in `bulwark serve` flags accounts on its own', async () => {
+  const served = new Registry({ config: [
+    'email_domains:', '  interval_minutes: 1', `  resolver: 127.0.0.1:${dns.port}`,
+    `  rdap_base: ${rdap.url}`, '  rdap_spacing_ms: 0', '  dns_timeout_ms: 500', ''].join('\n') });
+  try {
+    const tess = served.addUser('tess', 'correct horse battery', 'tess@pending.test');
+    served.addUser('uma', 'correct horse battery', 'uma@healthy.test');
+    await served.start();
+    const started = Date.now();
+    let flagged = [];
+    while (Date.now() - started < 150_000) {
+      await new Promise((r) => setTimeout(r, 2000));
+      const r = served.cli(['domains', 'report', '--json']);
+      flagged = JSON.parse(r.stdout).flagged;
+      if (flagged.length > 0) break;
+    }
+    assert.deepEqual(flagged.map((a) => [a.user, a.reason]), [['tess', 'pending-delete']]);
+    assert.ok(Date.now() - started >= 50_000, 'the first run comes one interval after start');
+    const token = await served.token(tess);
+    const res = await fetch(`${served.url}/-/whoami`, { headers: { authorization: `Bearer ${token}` } });
+    assert.match(res.headers.get('npm-notice') || '', /pending-delete/);
+    assert.match(served.stderr, /email domains: 2 checked, 2 looked up, 0 failed, 1 accounts flagged/);
+  } finally {
+    await served.stop();
+    served.cleanup();
+  }
+});
