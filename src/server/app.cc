@@ -155,6 +155,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
   app->stats_->Add(NewEventStats(*app->security_, config.event_retention));
   app->stats_->Add(NewAdvisoryStats(*app->advisories_, RealClock()));
   app->stats_->Add(NewModerationStats(*app->moderation_));
+  BULWARK_RETURN_IF_ERROR(app->OpenEmail(mode));
   app->api_ = std::make_unique<RegistryApi>(*app->accounts_, *app->packages_, RealClock(),
                                             config.api, app->downloads_.get(),
                                             app->advisories_.get());
@@ -162,6 +163,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
   app->api_->SetStats(app->stats_.get());
   app->api_->SetSecurityKeys(app->keys_.get());
   app->api_->SetModeration(app->moderation_.get());
+  app->api_->SetEmailSecurity(app->email_security_.get());
   app->server_ = http::NewBeastServer(config.server, *app->api_);
   return app;
 }

@@ -5,6 +5,9 @@
 #include <memory>
 
 #include "accounts/access_policy.h"
+#include "accounts/email/email_security.h"
+#include "bulwark/storage/email_store.h"
+#include "mail/mail_queue.h"
 #include "accounts/account_service.h"
 #include "accounts/security_keys.h"
 #include "bulwark/storage/webauthn_store.h"
@@ -70,9 +73,16 @@ class App {
   SigningKeys& signing_keys() { return *signing_keys_; }
   ModerationStore& moderation_store() { return *moderation_store_; }
   ModerationService& moderation() { return *moderation_; }
+  // Email account security (docs/email.md); null when `email.transport` is "none". The
+  // expired-domain monitor plugs in with email_security()->SetDomainStatus().
+  EmailSecurity* email_security() { return email_security_.get(); }
+  EmailStore* email_store() { return email_store_.get(); }
+  MailQueue* mail_queue() { return mail_queue_.get(); }
 
  private:
   App() = default;
+  // server/email_app.cc: the email store, mail queue and EmailSecurity when mail is configured.
+  absl::Status OpenEmail(Mode mode);
   Config config_;
   std::unique_ptr<MetadataStore> store_;
   std::unique_ptr<AdvisoryStore> advisories_;
@@ -101,6 +111,11 @@ class App {
   std::unique_ptr<DownloadCounter> downloads_;
   std::unique_ptr<Periodic> flush_downloads_;  // Serve mode only; flushes once more at exit.
   std::unique_ptr<Periodic> security_jobs_;    // Serve mode: high-impact refresh, event pruning.
+  // Mail and email security (docs/email.md), in dependency order.
+  std::unique_ptr<EmailStore> email_store_;
+  std::unique_ptr<MailTransport> mail_transport_;
+  std::unique_ptr<MailQueue> mail_queue_;
+  std::unique_ptr<EmailSecurity> email_security_;
   std::unique_ptr<RegistryApi> api_;
   std::unique_ptr<http::Server> server_;
 };

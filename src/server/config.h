@@ -14,6 +14,7 @@
 #include "jobs/high_impact.h"
 #include "packaging/package_service.h"
 #include "security/name_policy.h"
+#include "server/email_config.h"
 #include "server/scanning_config.h"
 
 namespace bulwark {
@@ -37,6 +38,7 @@ struct Config {
   // when set in a file (relative paths are taken from the config file's folder).
   std::string signing_keys_dir;
   ScanningConfig scanning;            // `scanning:` and `moderation:` (docs/moderation.md).
+  EmailConfig email;                  // `email:` (docs/email.md).
 };
 
 // InvalidArgument naming the key and the problem for a bad file; NotFound when it is missing.

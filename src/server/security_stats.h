@@ -7,6 +7,7 @@
 #include "bulwark/env/clock.h"
 #include "bulwark/stats/stats_section.h"
 #include "bulwark/storage/advisory_store.h"
+#include "bulwark/storage/email_store.h"
 #include "bulwark/storage/metadata_store.h"
 #include "bulwark/storage/security_store.h"
 #include "bulwark/storage/webauthn_store.h"
@@ -26,5 +27,9 @@ std::unique_ptr<StatsSection> NewAdvisoryStats(AdvisoryStore& advisories, Clock&
 // Issue 4's figures: versions scanned, held, rejected, removed; tokens revoked for leaks;
 // reports received (ModerationService::Stats, docs/moderation.md).
 std::unique_ptr<StatsSection> NewModerationStats(ModerationService& moderation);
+// "email" (docs/email.md): login verifications sent/passed/failed, password resets sent and
+// blocked (flagged email domain), addresses verified, recovery requests, the mail queue.
+// `mail` may be null (mail not configured: event figures only).
+std::unique_ptr<StatsSection> NewEmailStats(SecurityStore& events, EmailStore* mail);
 
 }  // namespace bulwark
