@@ -41,7 +41,9 @@ class Recorder:
             "content_type": msg.get_content_type(),
             "text": text.get_content() if text else "",
             "html": html.get_content() if html else "",
-            "tls": session.ssl is not None,
+            # STARTTLS sets session.ssl; implicit TLS shows on the transport.
+            "tls": (session.ssl is not None
+                    or server.transport.get_extra_info("ssl_object") is not None),
             "auth_user": (session.auth_data.login.decode()
                           if isinstance(session.auth_data, LoginPassword) else None),
         }
@@ -87,10 +89,12 @@ def main():
         def authenticator(server, session, envelope, mechanism, auth_data):
             ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user
                   and auth_data.password.decode() == password)
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, auth_data=auth_data)
 
+        # aiosmtpd only counts STARTTLS as TLS for advertising AUTH; with implicit TLS the whole
+        # connection is encrypted anyway.
         kwargs.update(authenticator=authenticator, auth_required=True,
-                      auth_require_tls=bool(a.starttls or a.tls))
+                      auth_require_tls=bool(a.starttls))
     controller = Controller(Recorder(a.dir), hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     print("listening on %d" % port, flush=True)

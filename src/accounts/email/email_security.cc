@@ -38,6 +38,13 @@ std::string Mask(std::string_view email) {
   return StrCat(email.substr(0, 1), "***", email.substr(at));
 }
 
+// Where a login happens, in words, for the code's mail.
+std::string_view Where(std::string_view context) {
+  if (context == "cli") return "npm login";
+  if (context == "signin") return "the account settings sign-in";
+  return "the web login page";
+}
+
 }  // namespace
 
 bool IsEmailCodeRequired(const absl::Status& status) {
@@ -120,7 +127,8 @@ absl::Status EmailSecurity::VerifyLogin(const UserRecord& user, bool known_devic
     s.SetPayload(kEmailCodePayload, absl::Cord("expired"));
     return s;
   }
-  if (!pending.ok() || now - pending->created >= kResendAfter) {
+  const bool resend = !pending.ok() || now - pending->created >= kResendAfter;
+  if (resend) {
     // 8+ digits from 64 random bits: the modulo bias is below 10^-10.
     std::string bytes = random_.Bytes(8);
     uint64_t v = 0;
@@ -140,7 +148,8 @@ absl::Status EmailSecurity::VerifyLogin(const UserRecord& user, bool known_devic
     BULWARK_RETURN_IF_ERROR(Send(
         user.email, "Your login verification code",
         StrCat("Someone signed in to the ", options_.site_name, " account \"", user.name,
-               "\" with its password from a device we have not seen before",
+               "\" with its password through ", Where(context),
+               " from a device we have not seen before",
                remote_ip.empty() ? "" : StrCat(" (address ", remote_ip, ")"),
                ".\n\nIf it was you, enter this code to finish signing in: ", fresh, "\n\nIt works ",
                "once and expires in ", absl::ToInt64Minutes(options_.code_lifetime),
@@ -151,7 +160,9 @@ absl::Status EmailSecurity::VerifyLogin(const UserRecord& user, bool known_devic
                           StrCat("code sent to ", Mask(user.email)));
   }
   absl::Status s = OtpRequiredError(
-      StrCat("This device is new to us: a verification code was sent to ", Mask(user.email),
+      StrCat("This device is new to us: ",
+             resend ? "a verification code was sent to " : "the code sent a moment ago to ",
+             Mask(user.email), resend ? "" : " is still valid",
              ". Enter it as the one-time password."),
       false);
   s.SetPayload(kEmailCodePayload, absl::Cord("sent"));
