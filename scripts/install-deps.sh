@@ -29,6 +29,8 @@ PACKAGES=(
   chromium
   # npm audit signatures e2e: network/mount namespaces, a loopback TLS TUF mirror (tests/e2e/signatures)
   util-linux mount iproute2 openssl
+  # mail e2e (docs/email.md): a real SMTP server on loopback; libcurl's SMTP client
+  python3-aiosmtpd libcurl4-openssl-dev
 )
 
 missing=()

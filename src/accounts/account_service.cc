@@ -445,6 +445,31 @@ absl::StatusOr<int> AccountService::ChangePassword(std::string_view user,
   return revoked;
 }
 
+absl::StatusOr<int> AccountService::ResetPassword(std::string_view user,
+                                                  std::string_view new_password,
+                                                  bool revoke_all_tokens,
+                                                  std::string_view remote_ip) {
+  BULWARK_ASSIGN_OR_RETURN(UserRecord u, store_.GetUser(user));
+  absl::Status rules = CheckNewPassword(new_password, u.name);
+  if (!rules.ok()) {
+    RecordEvent("password.change_refused", u.name, remote_ip, std::string(rules.message()));
+    return rules;
+  }
+  BULWARK_ASSIGN_OR_RETURN(u.password_hash, HashPassword(new_password, random_, options_.argon2));
+  u.updated = clock_.Now();
+  BULWARK_RETURN_IF_ERROR(store_.UpdateUser(u));
+  int revoked = 0;
+  BULWARK_ASSIGN_OR_RETURN(std::vector<TokenRecord> tokens, store_.ListTokens(u.name));
+  for (const auto& t : tokens) {
+    if (!revoke_all_tokens && t.name != "npm login" && t.name != "npm login (web)") continue;
+    BULWARK_RETURN_IF_ERROR(store_.DeleteToken(t.key));
+    RecordEvent("token.revoked", u.name, remote_ip, StrCat(TokenDetail(t), ", password reset"));
+    ++revoked;
+  }
+  RecordEvent("password.reset", u.name, remote_ip, StrCat(revoked, " token(s) revoked"));
+  return revoked;
+}
+
 absl::Status AccountService::ChangeEmail(std::string_view user, std::string_view email,
                                          std::string_view otp, std::string_view remote_ip) {
   BULWARK_RETURN_IF_ERROR(CheckEmail(email));
@@ -453,6 +478,7 @@ absl::Status AccountService::ChangeEmail(std::string_view user, std::string_view
   BULWARK_RETURN_IF_ERROR(CheckSecondFactor(u.name, TfaAction::kAccountChange, otp, remote_ip));
   std::string old = u.email;
   u.email = std::string(email);
+  u.email_verified = absl::InfinitePast();  // A new address is unproven (records.h).
   u.updated = clock_.Now();
   BULWARK_RETURN_IF_ERROR(store_.UpdateUser(u));
   RecordEvent("profile.email_changed", u.name, remote_ip, StrCat(old, " -> ", email));

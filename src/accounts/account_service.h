@@ -150,6 +150,11 @@ class AccountService {
                                      std::string_view new_password, std::string_view otp,
                                      std::string_view keep_token_key,
                                      std::string_view remote_ip = "");
+  // Password reset through a proven channel (an email link, an admin-approved recovery:
+  // docs/email.md): no old password. Applies the new-password rules, then revokes the login
+  // session tokens, or every token when `revoke_all_tokens`. Returns how many were revoked.
+  absl::StatusOr<int> ResetPassword(std::string_view user, std::string_view new_password,
+                                    bool revoke_all_tokens, std::string_view remote_ip = "");
   // `npm profile set email`: needs the second factor (auth phase) when 2FA is on.
   absl::Status ChangeEmail(std::string_view user, std::string_view email, std::string_view otp,
                            std::string_view remote_ip = "");

@@ -6,6 +6,7 @@
 #include "base/strings.h"
 #include "absl/strings/ascii.h"
 #include "api/registry_api.h"
+#include "accounts/email/email_security.h"
 #include "api/routes.h"
 #include "base/hash.h"
 #include "base/package_name.h"
@@ -277,6 +278,8 @@ http::Response RegistryApi::PutPackage(Ctx& ctx, const std::string& name, bool w
                     body->contains("users") && !body->contains("_attachments");
   if (!star) {
     absl::Status gate = PackageWriteGate(ctx, *who, name);
+    // An address nobody proved is no way to reach a publisher (docs/email.md, config switch).
+    if (gate.ok() && email_) gate = email_->CheckMayPublish(who->user);
     if (!gate.ok()) return ErrorResponse(gate);
   }
   const json::object* attachments = GetObject(*body, "_attachments");

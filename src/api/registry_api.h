@@ -23,6 +23,7 @@
 namespace bulwark {
 
 class ModerationService;
+class EmailSecurity;  // accounts/email (docs/email.md)
 class AdvisoryIndexCache;  // audit_handlers.cc
 std::shared_ptr<AdvisoryIndexCache> NewAdvisoryIndexCache(AdvisoryStore* store);
 
@@ -69,6 +70,9 @@ class RegistryApi final : public http::Application {
   void SetStats(StatsReport* stats) { stats_ = stats; }
   // Security keys (web pages, web 2FA). Optional; must outlive the API. Set before serving.
   void SetSecurityKeys(SecurityKeys* keys) { keys_ = keys; }
+  // Verified addresses, emailed login codes, password reset and recovery requests
+  // (docs/email.md). Optional (null: mail is not configured); must outlive the API.
+  void SetEmailSecurity(EmailSecurity* email) { email_ = email; }
 
  private:
   struct Ctx {
@@ -159,6 +163,22 @@ class RegistryApi final : public http::Application {
   // Pages using WebAuthn must be on the relying party's origin: a GET on another host name
   // is redirected there (nullopt: no redirect needed).
   std::optional<http::Response> ToRpOrigin(const Ctx& ctx) const;
+  // email_handlers.cc: /-/bulwark/email/* pages and /-/bulwark/v1/{password-reset,
+  // recovery-requests,email/verify}; nullopt for other paths.
+  std::optional<http::Response> EmailRoute(Ctx& ctx, const std::string& path);
+  // The emailed-code check of a login whose password (and second factor) were right: OK, or
+  // the OTP challenge that makes npm prompt. `context`: "cli" or "web:<session>".
+  absl::Status EmailLoginCheck(const Ctx& ctx, const UserRecord& user, std::string_view context,
+                               std::string_view code, bool send_if_needed = true);
+  // The web login page's emailed-code step (a post with `email_code`); nullopt otherwise.
+  std::optional<http::Response> WebLoginEmailStep(Ctx& ctx, const std::string& id,
+                                                  const std::string& action);
+  // The settings sign-in page's emailed-code check (after the password, or a post carrying
+  // `email_code`): nullopt when signed in, else the page to show.
+  std::optional<http::Response> WebSignInEmailStep(Ctx& ctx, const UserRecord* checked,
+                                                   std::string* user);
+  // The `bulwark_device` cookie's verified device id, or "".
+  std::string DeviceFromCookie(const Ctx& ctx) const;
   // misc_handlers.cc
   http::Response Search(Ctx& ctx);
   http::Response StarredByUser(Ctx& ctx);
@@ -192,6 +212,7 @@ class RegistryApi final : public http::Application {
   SecurityKeys* keys_ = nullptr;
   ModerationService* moderation_ = nullptr;
   const EmailDomainStatus* email_domains_ = nullptr;
+  EmailSecurity* email_ = nullptr;
 };
 
 // JSON response helpers shared by the handler files.

@@ -263,7 +263,11 @@ http::Response RegistryApi::WebSignIn(Ctx& ctx) {
   if (ctx.req.method != "POST") return ErrorResponse(absl::NotFoundError("Not found"));
   const std::string intro = "Sign in to manage your account's security keys.";
   absl::StatusOr<std::string> user;
-  if (!Field(ctx.req.body, "handle").empty()) {
+  if (email_ && !Field(ctx.req.body, "email_code").empty()) {
+    std::string name;
+    if (auto page = WebSignInEmailStep(ctx, nullptr, &name)) return *std::move(page);
+    user = name;
+  } else if (!Field(ctx.req.body, "handle").empty()) {
     SecondStepPost post = ReadSecondStep(ctx.req.body);
     std::string who;
     user = post.malformed
@@ -295,7 +299,9 @@ http::Response RegistryApi::WebSignIn(Ctx& ctx) {
       return WebSecondStep(ctx, checked->name, "signin", action, "Sign in to Bulwark", intro, "",
                            200);
     }
-    user = checked->name;
+    std::string name = checked->name;
+    if (auto page = WebSignInEmailStep(ctx, &*checked, &name)) return *std::move(page);
+    user = name;
   }
   auto cookie = keys_->StartWebSession(*user);
   if (!cookie.ok()) return ErrorResponse(cookie.status());

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "base/log.h"
+#include "bulwark/env/clock.h"
 #include "cli/common.h"
 #include "packaging/fsck.h"
 #include "server/app.h"
@@ -78,7 +79,7 @@ int Serve(const CommonFlags& flags) {
 }
 
 int UserAdd(const CommonFlags& flags, const std::string& name, const std::string& email,
-            bool password_stdin, bool admin) {
+            bool password_stdin, bool admin, bool unverified) {
   if (!password_stdin) {
     std::fprintf(stderr, "bulwark: pass the password on standard input with --password-stdin\n");
     return 2;
@@ -91,6 +92,13 @@ int UserAdd(const CommonFlags& flags, const std::string& name, const std::string
   if (!app.ok()) return Fail(app.status());
   auto user = (*app)->accounts().CreateUser(name, email, password, admin);
   if (!user.ok()) return Fail(user.status());
+  if (!unverified) {
+    // The administrator vouches for the address (docs/email.md): it may be used for password
+    // reset and satisfies email.require_verified_to_publish.
+    UserRecord u = *user;
+    u.email_verified = RealClock().Now();
+    if (absl::Status s = (*app)->store().UpdateUser(u); !s.ok()) return Fail(s);
+  }
   std::printf("created user %s <%s>%s\n", user->name.c_str(), user->email.c_str(),
               admin ? " (admin)" : "");
   return 0;
@@ -131,6 +139,9 @@ int Main(int argc, char** argv) {
   user_add->add_option("--email", email, "email address")->required();
   user_add->add_flag("--password-stdin", password_stdin, "read the password from standard input");
   user_add->add_flag("--admin", admin, "make the user an administrator");
+  bool unverified = false;
+  user_add->add_flag("--unverified", unverified,
+                     "do not mark the email address as verified (the user verifies it by link)");
 
   CLI::App* fsck = app.add_subcommand("fsck", "check that every tarball exists and matches");
   add_common(fsck);
@@ -147,11 +158,12 @@ int Main(int argc, char** argv) {
   AddModerationCommands(app, flags, exit_code);
   AddScanCommand(app, flags, exit_code);
   AddDomainsCommands(app, flags, exit_code);
+  AddRecoveryCommands(app, flags, exit_code);
 
   CLI11_PARSE(app, argc, argv);
   if (exit_code >= 0) return exit_code;
   if (serve->parsed()) return Serve(flags);
-  if (user_add->parsed()) return UserAdd(flags, name, email, password_stdin, admin);
+  if (user_add->parsed()) return UserAdd(flags, name, email, password_stdin, admin, unverified);
   if (fsck->parsed()) return Fsck(flags);
   return 2;
 }

@@ -34,5 +34,6 @@ void AddKeysCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddModerationCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddScanCommand(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddDomainsCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
+void AddRecoveryCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 
 }  // namespace bulwark::cli

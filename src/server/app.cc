@@ -158,6 +158,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
   app->stats_->Add(NewAdvisoryStats(*app->advisories_, RealClock()));
   app->stats_->Add(NewModerationStats(*app->moderation_));
   app->stats_->Add(NewEmailDomainStats(*app->domain_store_));
+  BULWARK_RETURN_IF_ERROR(app->OpenEmail(mode));
+  // Password reset and recovery by email refuse accounts whose domain the monitor flagged.
+  if (app->email_security_) app->email_security_->SetDomainStatus(app->domain_monitor_.get());
   app->api_ = std::make_unique<RegistryApi>(*app->accounts_, *app->packages_, RealClock(),
                                             config.api, app->downloads_.get(),
                                             app->advisories_.get());
@@ -166,6 +169,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
   app->api_->SetSecurityKeys(app->keys_.get());
   app->api_->SetModeration(app->moderation_.get());
   app->api_->SetEmailDomainStatus(app->domain_monitor_.get());
+  app->api_->SetEmailSecurity(app->email_security_.get());
   app->server_ = http::NewBeastServer(config.server, *app->api_);
   return app;
 }

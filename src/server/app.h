@@ -8,6 +8,9 @@
 #include "accounts/access_policy.h"
 #include "accounts/domains/domain_monitor.h"
 #include "bulwark/storage/domain_store.h"
+#include "accounts/email/email_security.h"
+#include "bulwark/storage/email_store.h"
+#include "mail/mail_queue.h"
 #include "accounts/account_service.h"
 #include "accounts/security_keys.h"
 #include "bulwark/storage/webauthn_store.h"
@@ -87,6 +90,16 @@ class App {
   App() = default;
   // App::Open's part for the monitor (app_domains.cc): store, lookups, listener, job.
   absl::Status OpenDomainMonitor(Mode mode);
+  // Email account security (docs/email.md); null when `email.transport` is "none". The
+  // expired-domain monitor is plugged in by App::Open (SetDomainStatus).
+  EmailSecurity* email_security() { return email_security_.get(); }
+  EmailStore* email_store() { return email_store_.get(); }
+  MailQueue* mail_queue() { return mail_queue_.get(); }
+
+ private:
+  App() = default;
+  // server/email_app.cc: the email store, mail queue and EmailSecurity when mail is configured.
+  absl::Status OpenEmail(Mode mode);
   Config config_;
   std::unique_ptr<MetadataStore> store_;
   std::unique_ptr<AdvisoryStore> advisories_;
@@ -124,6 +137,11 @@ class App {
   // Periodic runs its function once more when destroyed; the domain check must not (it would
   // go to the network during shutdown).
   std::atomic<bool> stopping_{false};
+  // Mail and email security (docs/email.md), in dependency order.
+  std::unique_ptr<EmailStore> email_store_;
+  std::unique_ptr<MailTransport> mail_transport_;
+  std::unique_ptr<MailQueue> mail_queue_;
+  std::unique_ptr<EmailSecurity> email_security_;
   std::unique_ptr<RegistryApi> api_;
   std::unique_ptr<http::Server> server_;
 };

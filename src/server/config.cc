@@ -182,7 +182,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
   static const char* kKnown[] = {"listen", "storage", "public_url", "log_level", "server",
                                  "limits", "auth", "publish", "packages", "typosquat",
                                  "private", "signing", "scanning", "moderation",
-                                 "email_domains", "packuments"};
+                                 "email_domains", "packuments", "email"};
   for (const auto& kv : root) {
     std::string key = kv.first.as<std::string>();
     if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
@@ -353,6 +353,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
       ParseScanningConfig(root["scanning"], root["moderation"], base_dir, c.scanning));
   BULWARK_RETURN_IF_ERROR(ParseDomainsConfig(root["email_domains"], root["packuments"], base_dir,
                                              c.email_domains, c.api.hide_emails));
+  BULWARK_RETURN_IF_ERROR(ParseEmailConfig(root["email"], base_dir, c.email));
   return c;
 }
 

@@ -15,6 +15,7 @@
 #include "packaging/package_service.h"
 #include "security/name_policy.h"
 #include "server/domains_config.h"
+#include "server/email_config.h"
 #include "server/scanning_config.h"
 
 namespace bulwark {
@@ -39,6 +40,7 @@ struct Config {
   std::string signing_keys_dir;
   ScanningConfig scanning;            // `scanning:` and `moderation:` (docs/moderation.md).
   DomainsConfig email_domains;        // `email_domains:` (docs/email-domains.md).
+  EmailConfig email;                  // `email:` (docs/email.md).
 };
 
 // InvalidArgument naming the key and the problem for a bad file; NotFound when it is missing.

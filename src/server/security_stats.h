@@ -8,6 +8,7 @@
 #include "bulwark/stats/stats_section.h"
 #include "bulwark/storage/advisory_store.h"
 #include "bulwark/storage/domain_store.h"
+#include "bulwark/storage/email_store.h"
 #include "bulwark/storage/metadata_store.h"
 #include "bulwark/storage/security_store.h"
 #include "bulwark/storage/webauthn_store.h"
@@ -30,5 +31,9 @@ std::unique_ptr<StatsSection> NewModerationStats(ModerationService& moderation);
 // "email_domains": accounts with flagged email domains, by reason; domains checked and failing
 // (docs/email-domains.md).
 std::unique_ptr<StatsSection> NewEmailDomainStats(DomainStore& domains);
+// "email" (docs/email.md): login verifications sent/passed/failed, password resets sent and
+// blocked (flagged email domain), addresses verified, recovery requests, the mail queue.
+// `mail` may be null (mail not configured: event figures only).
+std::unique_ptr<StatsSection> NewEmailStats(SecurityStore& events, EmailStore* mail);
 
 }  // namespace bulwark
