@@ -85,11 +85,6 @@ class App {
   // (Re)builds the monitor's resolver and RDAP client from `config` (the CLI's --resolver and
   // --rdap-base override the file). InvalidArgument for a bad resolver list or bootstrap file.
   absl::Status ConfigureDomainLookups(const DomainsConfig& config);
-
- private:
-  App() = default;
-  // App::Open's part for the monitor (app_domains.cc): store, lookups, listener, job.
-  absl::Status OpenDomainMonitor(Mode mode);
   // Email account security (docs/email.md); null when `email.transport` is "none". The
   // expired-domain monitor is plugged in by App::Open (SetDomainStatus).
   EmailSecurity* email_security() { return email_security_.get(); }
@@ -98,6 +93,8 @@ class App {
 
  private:
   App() = default;
+  // App::Open's part for the monitor (app_domains.cc): store, lookups, listener, job.
+  absl::Status OpenDomainMonitor(Mode mode);
   // server/email_app.cc: the email store, mail queue and EmailSecurity when mail is configured.
   absl::Status OpenEmail(Mode mode);
   Config config_;
