@@ -303,6 +303,7 @@ http::Response RegistryApi::Dispatch(Ctx& ctx) {
   if (p == "/-/bulwark/v1/advisories") return AdvisoryAdmin(ctx, "");
   if (StartsWith(p, "/-/bulwark/v1/advisories/")) return AdvisoryAdmin(ctx, p.substr(25));
   if (p == "/-/npm/v1/keys" && get) return GetSigningKeys(ctx);
+  if (p == "/-/bulwark/v1/proxy/refusals" && get) return ProxyRefusals(ctx);
   if (auto r = ModerationRoute(ctx, p)) return std::move(*r);
   return ErrorResponse(absl::NotFoundError("Not found"));
 }

@@ -22,6 +22,9 @@
 namespace bulwark {
 
 class ModerationService;
+namespace proxy {
+class Proxy;
+}
 class AdvisoryIndexCache;  // audit_handlers.cc
 std::shared_ptr<AdvisoryIndexCache> NewAdvisoryIndexCache(AdvisoryStore* store);
 
@@ -63,6 +66,8 @@ class RegistryApi final : public http::Application {
   void SetStats(StatsReport* stats) { stats_ = stats; }
   // Security keys (web pages, web 2FA). Optional; must outlive the API. Set before serving.
   void SetSecurityKeys(SecurityKeys* keys) { keys_ = keys; }
+  // The upstream proxy (docs/proxy.md; not owned; null: only local packages). Set before serving.
+  void SetProxy(proxy::Proxy* proxy) { proxy_ = proxy; }
 
  private:
   struct Ctx {
@@ -160,6 +165,16 @@ class RegistryApi final : public http::Application {
   http::Response TokenLeaks(Ctx& ctx);
   http::Response UserNotices(Ctx& ctx);
   http::Response PackagePage(Ctx& ctx, const std::string& name);
+  // proxy_handlers.cc: names that are not local, from the uplinks (docs/proxy.md). nullopt
+  // when the request is not the proxy's (no proxy, a local name, or `local` is not NotFound).
+  std::optional<http::Response> ProxyPackument(Ctx& ctx, const std::string& name,
+                                               const absl::Status& local);
+  std::optional<http::Response> ProxyTarball(Ctx& ctx, const std::string& name,
+                                             const std::string& file, const absl::Status& local);
+  std::optional<http::Response> ProxyVersion(Ctx& ctx, const std::string& name,
+                                             const std::string& spec, const absl::Status& local);
+  // GET /-/bulwark/v1/proxy/refusals: the proxy's security events, for administrators.
+  http::Response ProxyRefusals(Ctx& ctx);
   // audit_handlers.cc
   http::Response AuditBulk(Ctx& ctx);
   http::Response AuditQuick(Ctx& ctx);
@@ -181,11 +196,14 @@ class RegistryApi final : public http::Application {
   StatsReport* stats_ = nullptr;
   SecurityKeys* keys_ = nullptr;
   ModerationService* moderation_ = nullptr;
+  proxy::Proxy* proxy_ = nullptr;
 };
 
 // JSON response helpers shared by the handler files.
 http::Response JsonResponse(int status, const json::value& body);
 http::Response NoStore(http::Response r);
+// A rendered packument document (body, gzip, ETag) as the package cache keeps it.
+RenderedDoc MakeRenderedDoc(std::string body, char kind);
 // An HTML page with the headers every Bulwark page carries (no caching, no framing, CSP that
 // allows only Bulwark's own script).
 http::Response HtmlPage(int status, std::string body);

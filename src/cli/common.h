@@ -14,6 +14,7 @@ struct CommonFlags {
   std::string config;
   std::string listen;
   std::string data;
+  std::string uplink;  // `serve --uplink URL` (docs/proxy.md).
 };
 
 // Adds --config and --data to `cmd`, stored in `flags`.
@@ -33,5 +34,6 @@ void AddSecurityCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddKeysCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddModerationCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddScanCommand(CLI::App& app, CommonFlags& flags, int& exit_code);
+void AddProxyCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 
 }  // namespace bulwark::cli

@@ -10,6 +10,7 @@
 #include "server/security_stats.h"
 #include "security/engine_scanner.h"
 #include "server/partner_keys.h"
+#include "server/proxy_wiring.h"
 
 namespace bulwark {
 
@@ -162,6 +163,18 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
   app->api_->SetStats(app->stats_.get());
   app->api_->SetSecurityKeys(app->keys_.get());
   app->api_->SetModeration(app->moderation_.get());
+  if (config.proxy.enabled()) {
+    // The upstream proxy and its firewall (docs/proxy.md), its cache in its own file.
+    BULWARK_ASSIGN_OR_RETURN(app->http_client_, NewCurlHttpClient());
+    BULWARK_ASSIGN_OR_RETURN(app->proxy_store_,
+                             NewSqliteProxyStore(config.data_dir + "/proxy.sqlite3"));
+    app->proxy_ = std::make_unique<proxy::Proxy>(
+        config.proxy, *app->proxy_store_, *app->blobs_, *app->http_client_, RealClock(),
+        MakeProxyGuards(*app->store_, *app->advisories_, config.private_names,
+                        app->name_policy_.get(), app->scanner_.get(), config.registry.tarball,
+                        events));
+    app->api_->SetProxy(app->proxy_.get());
+  }
   app->server_ = http::NewBeastServer(config.server, *app->api_);
   return app;
 }

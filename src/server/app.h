@@ -18,6 +18,9 @@
 #include "jobs/high_impact.h"
 #include "bulwark/storage/moderation_store.h"
 #include "http/server.h"
+#include "bulwark/env/http_client.h"
+#include "bulwark/storage/proxy_store.h"
+#include "proxy/proxy.h"
 #include "jobs/download_counter.h"
 #include "jobs/periodic.h"
 #include "packaging/package_service.h"
@@ -70,6 +73,9 @@ class App {
   SigningKeys& signing_keys() { return *signing_keys_; }
   ModerationStore& moderation_store() { return *moderation_store_; }
   ModerationService& moderation() { return *moderation_; }
+  // The upstream proxy (docs/proxy.md); null without uplinks in the config.
+  proxy::Proxy* proxy() { return proxy_.get(); }
+  ProxyStore* proxy_store() { return proxy_store_.get(); }
 
  private:
   App() = default;
@@ -101,6 +107,9 @@ class App {
   std::unique_ptr<DownloadCounter> downloads_;
   std::unique_ptr<Periodic> flush_downloads_;  // Serve mode only; flushes once more at exit.
   std::unique_ptr<Periodic> security_jobs_;    // Serve mode: high-impact refresh, event pruning.
+  std::unique_ptr<HttpClient> http_client_;  // Before proxy_, which points to it.
+  std::unique_ptr<ProxyStore> proxy_store_;
+  std::unique_ptr<proxy::Proxy> proxy_;
   std::unique_ptr<RegistryApi> api_;
   std::unique_ptr<http::Server> server_;
 };

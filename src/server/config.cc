@@ -1,5 +1,6 @@
 #include "base/strings.h"
 #include "server/config.h"
+#include "server/proxy_config.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -181,7 +182,8 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
   if (!root.IsMap()) return absl::InvalidArgumentError("config: the top level must be a mapping");
   static const char* kKnown[] = {"listen", "storage", "public_url", "log_level", "server",
                                  "limits", "auth", "publish", "packages", "typosquat",
-                                 "private", "signing", "scanning", "moderation"};
+                                 "private", "signing", "scanning", "moderation",
+                                 "uplinks", "proxy"};
   for (const auto& kv : root) {
     std::string key = kv.first.as<std::string>();
     if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
@@ -350,6 +352,8 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
   }
   BULWARK_RETURN_IF_ERROR(
       ParseScanningConfig(root["scanning"], root["moderation"], base_dir, c.scanning));
+  BULWARK_RETURN_IF_ERROR(
+      ParseProxyConfig(root["uplinks"], root["packages"], root["proxy"], c.proxy));
   return c;
 }
 

@@ -11,6 +11,7 @@
 #include "api/registry_api.h"
 #include "bulwark/base/status.h"
 #include "http/server.h"
+#include "proxy/proxy_config.h"
 #include "jobs/high_impact.h"
 #include "packaging/package_service.h"
 #include "security/name_policy.h"
@@ -37,6 +38,7 @@ struct Config {
   // when set in a file (relative paths are taken from the config file's folder).
   std::string signing_keys_dir;
   ScanningConfig scanning;            // `scanning:` and `moderation:` (docs/moderation.md).
+  proxy::ProxyConfig proxy;           // `uplinks:`, `packages: proxy:`, `proxy:` (docs/proxy.md).
 };
 
 // InvalidArgument naming the key and the problem for a bad file; NotFound when it is missing.
