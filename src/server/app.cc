@@ -168,11 +168,12 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
     BULWARK_ASSIGN_OR_RETURN(app->http_client_, NewCurlHttpClient());
     BULWARK_ASSIGN_OR_RETURN(app->proxy_store_,
                              NewSqliteProxyStore(config.data_dir + "/proxy.sqlite3"));
+    TarballLimits fetched_limits = config.registry.tarball;
+    fetched_limits.normalize_dot_components = true;  // Served as fetched; read to scan only.
     app->proxy_ = std::make_unique<proxy::Proxy>(
         config.proxy, *app->proxy_store_, *app->blobs_, *app->http_client_, RealClock(),
         MakeProxyGuards(*app->store_, *app->advisories_, config.private_names,
-                        app->name_policy_.get(), app->scanner_.get(), config.registry.tarball,
-                        events));
+                        app->name_policy_.get(), app->scanner_.get(), fetched_limits, events));
     app->api_->SetProxy(app->proxy_.get());
   }
   app->server_ = http::NewBeastServer(config.server, *app->api_);
