@@ -229,13 +229,32 @@ absl::StatusOr<Proxy::Packument> Proxy::GetPackument(std::string_view name,
         return Refuse(name, "", StrCat("the name is on the deny list (", e.name, ")"));
       }
     }
-    if (fw.typosquat && guards_.typosquat) {
-      if (auto why = guards_.typosquat(name)) return Refuse(name, "", *why);
-    }
+    if (auto why = Typosquat(name)) return Refuse(name, "", *why);
   }
   BULWARK_ASSIGN_OR_RETURN(Fresh fresh, Document(name, *uplink));
   const absl::Time now = clock_.Now();
   const std::string key(name);
+  if (!fresh.warning.empty()) {
+    // The uplink is down: offer only the versions whose tarballs are stored, so npm resolves
+    // to something it can install (when none is stored, the document as it was).
+    auto stored = store_.ListTarballVersions(name);
+    if (stored.ok() && !stored->empty()) {
+      json::object doc = *fresh.doc;
+      if (auto* versions = doc.if_contains("versions"); versions && versions->is_object()) {
+        json::object kept;
+        for (const std::string& v : *stored) {
+          if (auto* m = versions->as_object().if_contains(v)) kept[v] = *m;
+        }
+        *versions = std::move(kept);
+      }
+      ShapeOptions options;
+      options.base_url = base_url;
+      options.now = now;
+      options.cooldown = fw.cooldown;
+      auto shaped = std::make_shared<const ShapedPackument>(ShapePackument(doc, name, options));
+      return Packument{std::move(shaped), fresh.warning};
+    }
+  }
   {
     absl::MutexLock l(&mu_);
     auto it = cache_.find(key);
@@ -292,6 +311,20 @@ absl::StatusOr<Proxy::Packument> Proxy::GetPackument(std::string_view name,
     }
   }
   return Packument{std::move(shaped), fresh.warning};
+}
+
+std::optional<std::string> Proxy::Typosquat(std::string_view name) {
+  if (!config_.firewall.typosquat || !guards_.typosquat) return std::nullopt;
+  const std::string key(name);
+  {
+    absl::MutexLock l(&mu_);
+    if (auto it = squats_.find(key); it != squats_.end()) return it->second;
+  }
+  std::optional<std::string> why = guards_.typosquat(name);
+  absl::MutexLock l(&mu_);
+  if (squats_.size() >= 100000) squats_.clear();  // Bounded; recomputing is only slower.
+  squats_[key] = why;
+  return why;
 }
 
 bool Proxy::Allowed(std::string_view name, const UpstreamVersion& v) const {
@@ -385,9 +418,7 @@ absl::StatusOr<Proxy::Tarball> Proxy::GetTarball(std::string_view name, std::str
   const FirewallConfig& fw = config_.firewall;
   if (!allowed) {
     if (auto why = Refusal(name, v)) return Refuse(name, v.version, *why);
-    if (fw.typosquat && guards_.typosquat) {
-      if (auto why = guards_.typosquat(name)) return Refuse(name, v.version, *why);
-    }
+    if (auto why = Typosquat(name)) return Refuse(name, v.version, *why);
     if (fw.cooldown > absl::ZeroDuration() &&
         (!v.published || clock_.Now() - *v.published < fw.cooldown)) {
       return Refuse(name, v.version,

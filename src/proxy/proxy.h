@@ -112,6 +112,8 @@ class Proxy {
   // Firewall checks that need no bytes: deny list, advisories. nullopt: none refuses.
   std::optional<std::string> Refusal(std::string_view name, const UpstreamVersion& v);
   bool Allowed(std::string_view name, const UpstreamVersion& v) const;
+  // Why `name` is a typosquat (memoised), or nullopt.
+  std::optional<std::string> Typosquat(std::string_view name);
   absl::Status Refuse(std::string_view name, std::string_view version, std::string_view why);
   // The scan verdict for fetched bytes; nullopt when the version may be served.
   std::optional<std::string> ScanRefusal(std::string_view name, const UpstreamVersion& v,
@@ -127,6 +129,8 @@ class Proxy {
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> cache_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int> in_flight_ ABSL_GUARDED_BY(mu_);  // By uplink.
+  // guards_.typosquat's answers by name (the index does not change while serving).
+  absl::flat_hash_map<std::string, std::optional<std::string>> squats_ ABSL_GUARDED_BY(mu_);
 };
 
 // Whether `entry` matches `name@version` published by `publisher`.

@@ -133,7 +133,7 @@ TEST_F(ProxyTest, CachesForMaxAgeThenRevalidatesWithTheEtag) {
 }
 
 TEST_F(ProxyTest, ServesStaleWithAWarningWhenTheUplinkFails) {
-  Offer("left", {{"1.0.0", {"tgz-1", Old()}}});
+  Offer("left", {{"1.0.0", {"tgz-1", Old()}}, {"1.1.0", {"tgz-2", Old()}}});
   auto p = Make();
   ASSERT_TRUE(p->GetTarball("left", "left-1.0.0.tgz").ok());
   uplink_.down = true;
@@ -141,6 +141,10 @@ TEST_F(ProxyTest, ServesStaleWithAWarningWhenTheUplinkFails) {
   auto doc = p->GetPackument("left", "b");
   ASSERT_TRUE(doc.ok()) << doc.status();
   EXPECT_EQ(doc->warning, "111 bulwark \"Revalidation Failed\"");
+  // Only what can be installed without the uplink: 1.1.0's tarball was never fetched.
+  auto full = ParseJson(doc->doc->full)->as_object();
+  EXPECT_FALSE(full["versions"].as_object().contains("1.1.0"));
+  EXPECT_EQ(full["dist-tags"].as_object()["latest"].as_string(), "1.0.0");
   auto t = p->GetTarball("left", "left-1.0.0.tgz");
   ASSERT_TRUE(t.ok()) << t.status();
   EXPECT_EQ(*blobs_->Get(t->blob_key), "tgz-1");

@@ -58,6 +58,8 @@ class ProxyStore {
   virtual absl::StatusOr<ProxiedTarball> GetTarball(std::string_view name,
                                                     std::string_view version) = 0;
   virtual absl::Status PutTarball(const ProxiedTarball& t) = 0;
+  // The versions of `name` whose tarballs were fetched (any order; empty when none).
+  virtual absl::StatusOr<std::vector<std::string>> ListTarballVersions(std::string_view name) = 0;
 
   virtual absl::StatusOr<ProxyVerdict> GetVerdict(std::string_view name,
                                                   std::string_view version) = 0;

@@ -108,6 +108,20 @@ class SqliteProxyStore final : public ProxyStore {
     return st.Run();
   }
 
+  absl::StatusOr<std::vector<std::string>> ListTarballVersions(std::string_view name) override {
+    absl::MutexLock l(&mu_);
+    BULWARK_ASSIGN_OR_RETURN(Stmt st,
+                             db_.Prepare("SELECT version FROM proxy_tarballs WHERE name=?"));
+    st.Bind(1, name);
+    std::vector<std::string> out;
+    while (true) {
+      BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      out.push_back(st.Text(0));
+    }
+    return out;
+  }
+
   absl::StatusOr<ProxyVerdict> GetVerdict(std::string_view name,
                                           std::string_view version) override {
     absl::MutexLock l(&mu_);
