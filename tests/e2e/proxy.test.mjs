@@ -249,6 +249,19 @@ test('refusals are visible to admins (CLI and endpoint), not to others', async (
   assert.equal(anon.status, 401);
 });
 
+test('serve --uplink URL proxies every name that is not local or private', async () => {
+  const reg = await new Registry({ config: "private:\n  names: [acme-internal]\n", args: ['--uplink', upstream.url] }).start();
+  try {
+    const doc = await (await fetch(`${reg.url}/dep-b`)).json();
+    assert.equal(doc.versions['1.0.0'].dist.tarball, `${reg.url}/dep-b/-/dep-b-1.0.0.tgz`);
+    assert.equal((await fetch(`${reg.url}/dep-b/-/dep-b-1.0.0.tgz`)).status, 200);
+    assert.equal((await fetch(`${reg.url}/acme-internal`)).status, 404);
+  } finally {
+    await reg.stop();
+    reg.cleanup();
+  }
+});
+
 // A hand-made upstream: an old and a brand-new version (cooldown), a tarball that does not
 // match its integrity, and one pointed at another host.
 async function fakeUpstream() {
