@@ -87,6 +87,7 @@ bool RegistryApi::EmailsCurrent(const CachedPackage& entry) const {
   }
   return true;
 }
+RenderedDoc MakeRenderedDoc(std::string body, char kind) { return MakeDoc(std::move(body), kind); }
 
 std::shared_ptr<const CachedPackage> RegistryApi::Render(const PackageRecord& p,
                                                          const std::string& base_url) {
@@ -208,7 +209,10 @@ absl::StatusOr<std::shared_ptr<const CachedPackage>> RegistryApi::LoadCached(
 
 http::Response RegistryApi::GetPackument(Ctx& ctx, const std::string& name) {
   auto entry = LoadCached(ctx, name);
-  if (!entry.ok()) return ErrorResponse(entry.status());
+  if (!entry.ok()) {
+    if (auto proxied = ProxyPackument(ctx, name, entry.status())) return std::move(*proxied);
+    return ErrorResponse(entry.status());
+  }
   http::Response res;
   ServeFromCache(ctx.req, **entry, "", res);
   if (QueryParam(ctx.req.query, "write")) {
@@ -224,7 +228,10 @@ http::Response RegistryApi::GetPackument(Ctx& ctx, const std::string& name) {
 http::Response RegistryApi::GetVersion(Ctx& ctx, const std::string& name, const std::string& spec) {
   if (!ValidName(name)) return ErrorResponse(absl::NotFoundError("Not found"));
   auto p = packages_.Read(name, ctx.who());
-  if (!p.ok()) return ErrorResponse(p.status());
+  if (!p.ok()) {
+    if (auto proxied = ProxyVersion(ctx, name, spec, p.status())) return std::move(*proxied);
+    return ErrorResponse(p.status());
+  }
   std::string version = spec;
   if (auto tag = p->dist_tags.find(spec); tag != p->dist_tags.end()) {
     version = tag->second;
@@ -247,7 +254,10 @@ http::Response RegistryApi::GetVersion(Ctx& ctx, const std::string& name, const 
 
 http::Response RegistryApi::GetTarball(Ctx& ctx, const std::string& name, const std::string& file) {
   auto entry = LoadCached(ctx, name);
-  if (!entry.ok()) return ErrorResponse(entry.status());
+  if (!entry.ok()) {
+    if (auto proxied = ProxyTarball(ctx, name, file, entry.status())) return std::move(*proxied);
+    return ErrorResponse(entry.status());
+  }
   if (auto it = (*entry)->tarballs.find(file); it != (*entry)->tarballs.end() &&
                                                it->second.size <= blob_cache_.max_blob_bytes() &&
                                                !blob_cache_.Find(it->second.blob_key)) {

@@ -42,6 +42,8 @@ struct CachedPackage {
   RenderedDoc corgi;
   std::string last_modified;  // HTTP date.
   std::map<std::string, TarballRef> tarballs;  // By file name ("name-1.0.0.tgz").
+  // What a proxied entry was rendered from (docs/proxy.md), to render it once; null for local.
+  std::shared_ptr<const void> source;
 };
 
 // Tarball bytes kept in memory (least recently used out first, within a byte budget), so hot

@@ -24,6 +24,9 @@ namespace bulwark {
 
 class ModerationService;
 class EmailSecurity;  // accounts/email (docs/email.md)
+namespace proxy {
+class Proxy;
+}
 class AdvisoryIndexCache;  // audit_handlers.cc
 std::shared_ptr<AdvisoryIndexCache> NewAdvisoryIndexCache(AdvisoryStore* store);
 
@@ -73,6 +76,8 @@ class RegistryApi final : public http::Application {
   // Verified addresses, emailed login codes, password reset and recovery requests
   // (docs/email.md). Optional (null: mail is not configured); must outlive the API.
   void SetEmailSecurity(EmailSecurity* email) { email_ = email; }
+  // The upstream proxy (docs/proxy.md; not owned; null: only local packages). Set before serving.
+  void SetProxy(proxy::Proxy* proxy) { proxy_ = proxy; }
 
  private:
   struct Ctx {
@@ -190,6 +195,16 @@ class RegistryApi final : public http::Application {
   http::Response TokenLeaks(Ctx& ctx);
   http::Response UserNotices(Ctx& ctx);
   http::Response PackagePage(Ctx& ctx, const std::string& name);
+  // proxy_handlers.cc: names that are not local, from the uplinks (docs/proxy.md). nullopt
+  // when the request is not the proxy's (no proxy, a local name, or `local` is not NotFound).
+  std::optional<http::Response> ProxyPackument(Ctx& ctx, const std::string& name,
+                                               const absl::Status& local);
+  std::optional<http::Response> ProxyTarball(Ctx& ctx, const std::string& name,
+                                             const std::string& file, const absl::Status& local);
+  std::optional<http::Response> ProxyVersion(Ctx& ctx, const std::string& name,
+                                             const std::string& spec, const absl::Status& local);
+  // GET /-/bulwark/v1/proxy/refusals: the proxy's security events, for administrators.
+  http::Response ProxyRefusals(Ctx& ctx);
   // audit_handlers.cc
   http::Response AuditBulk(Ctx& ctx);
   http::Response AuditQuick(Ctx& ctx);
@@ -213,11 +228,14 @@ class RegistryApi final : public http::Application {
   ModerationService* moderation_ = nullptr;
   const EmailDomainStatus* email_domains_ = nullptr;
   EmailSecurity* email_ = nullptr;
+  proxy::Proxy* proxy_ = nullptr;
 };
 
 // JSON response helpers shared by the handler files.
 http::Response JsonResponse(int status, const json::value& body);
 http::Response NoStore(http::Response r);
+// A rendered packument document (body, gzip, ETag) as the package cache keeps it.
+RenderedDoc MakeRenderedDoc(std::string body, char kind);
 // An HTML page with the headers every Bulwark page carries (no caching, no framing, CSP that
 // allows only Bulwark's own script).
 http::Response HtmlPage(int status, std::string body);

@@ -16,6 +16,7 @@
 #include "packaging/fsck.h"
 #include "server/app.h"
 #include "server/config.h"
+#include "server/proxy_config.h"
 
 namespace bulwark::cli {
 
@@ -31,6 +32,7 @@ absl::StatusOr<Config> BuildConfig(const CommonFlags& f) {
   }
   if (!f.listen.empty()) BULWARK_RETURN_IF_ERROR(ApplyListen(config, f.listen));
   if (!f.data.empty()) config.data_dir = f.data;
+  if (!f.uplink.empty()) BULWARK_RETURN_IF_ERROR(ApplyUplinkFlag(f.uplink, config.proxy));
   if (config.log_level == "debug") SetLogLevel(LogLevel::kDebug);
   else if (config.log_level == "warning") SetLogLevel(LogLevel::kWarning);
   else if (config.log_level == "error") SetLogLevel(LogLevel::kError);
@@ -128,6 +130,9 @@ int Main(int argc, char** argv) {
   CLI::App* serve = app.add_subcommand("serve", "run the registry");
   add_common(serve);
   serve->add_option("--listen", flags.listen, "HOST:PORT to listen on (default 127.0.0.1:4873)");
+  serve->add_option("--uplink", flags.uplink,
+                    "proxy every name that is not local or private to this registry URL "
+                    "(docs/proxy.md)");
 
   CLI::App* user = app.add_subcommand("user", "manage users");
   user->require_subcommand(1);
@@ -159,6 +164,7 @@ int Main(int argc, char** argv) {
   AddScanCommand(app, flags, exit_code);
   AddDomainsCommands(app, flags, exit_code);
   AddRecoveryCommands(app, flags, exit_code);
+  AddProxyCommands(app, flags, exit_code);
 
   CLI11_PARSE(app, argc, argv);
   if (exit_code >= 0) return exit_code;

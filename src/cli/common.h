@@ -14,6 +14,7 @@ struct CommonFlags {
   std::string config;
   std::string listen;
   std::string data;
+  std::string uplink;  // `serve --uplink URL` (docs/proxy.md).
 };
 
 // Adds --config and --data to `cmd`, stored in `flags`.
@@ -35,5 +36,6 @@ void AddModerationCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddScanCommand(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddDomainsCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddRecoveryCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
+void AddProxyCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 
 }  // namespace bulwark::cli

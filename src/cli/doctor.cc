@@ -1,5 +1,5 @@
 // `bulwark doctor`: risks in the current set-up, one a line. Exit 0 when there are none, 1 when
-// there are some, 2 on error. The upstream-proxy work adds its own checks here.
+// there are some, 2 on error. With uplinks, also the proxy's dependency-confusion risks.
 
 #include <cstdio>
 #include <string>
@@ -8,6 +8,7 @@
 #include "base/strings.h"
 #include "cli/common.h"
 #include "server/app.h"
+#include "server/proxy_wiring.h"
 
 namespace bulwark::cli {
 namespace {
@@ -47,6 +48,12 @@ int Doctor(const CommonFlags& flags) {
           StrCat("private scope ", scope, " has no members: only admins can publish in it"));
     }
   }
+  // The upstream proxy's dependency-confusion risks (docs/proxy.md); asks the uplinks.
+  if (proxy::Proxy* proxy = (*app)->proxy()) {
+    auto proxy_risks = ProxyRisks(config->proxy, config->private_names, (*app)->store(), *proxy);
+    if (!proxy_risks.ok()) return Fail(proxy_risks.status());
+    risks.insert(risks.end(), proxy_risks->begin(), proxy_risks->end());
+  }
   for (const auto& r : risks) std::printf("risk: %s\n", r.c_str());
   if (info.enabled && info.indexed_names > 0) {
     std::printf("ok: typosquat protection covers %zu popular names\n", info.indexed_names);
@@ -60,6 +67,7 @@ int Doctor(const CommonFlags& flags) {
 void AddDoctorCommand(CLI::App& app, CommonFlags& flags, int& exit_code) {
   CLI::App* doctor = app.add_subcommand("doctor", "list risks of the current set-up");
   AddCommonFlags(doctor, flags);
+  doctor->add_option("--uplink", flags.uplink, "also check against this uplink URL");
   doctor->callback([&flags, &exit_code] { exit_code = Doctor(flags); });
 }
 

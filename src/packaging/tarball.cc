@@ -159,7 +159,8 @@ struct SplitPath {
   std::string rest;  // The path inside the package; empty for the top folder itself.
 };
 
-absl::StatusOr<SplitPath> CheckPath(std::string_view path, bool is_dir, uint64_t max_length) {
+absl::StatusOr<SplitPath> CheckPath(std::string_view path, bool is_dir, uint64_t max_length,
+                                    bool normalize_dots) {
   auto bad = [&](std::string_view why) {
     return absl::InvalidArgumentError(StrCat("tarball entry path ", why, ": ", Quote(path)));
   };
@@ -177,6 +178,28 @@ absl::StatusOr<SplitPath> CheckPath(std::string_view path, bool is_dir, uint64_t
   std::string_view p = path;
   if (is_dir && p.back() == '/') p.remove_suffix(1);
   std::vector<std::string_view> parts = StrSplit(p, '/');
+  if (normalize_dots && parts.size() > 1) {
+    std::vector<std::string_view> kept{parts[0]};
+    for (size_t i = 1; i < parts.size(); ++i) {
+      if (parts[i] != ".") kept.push_back(parts[i]);
+    }
+    if (kept.size() != parts.size()) {
+      SplitPath s;
+      for (size_t i = 0; i < kept.size(); ++i) {
+        std::string_view c = kept[i];
+        if (c == ".." || c.empty()) return bad("has an empty or \"..\" component");
+        if (c.size() >= 2 && IsAsciiLetter(c[0]) && c[1] == ':') {
+          return bad("has a component starting with a drive letter");
+        }
+        if (i == 0) {
+          s.top = std::string(c);
+        } else {
+          StrAppend(&s.rest, s.rest.empty() ? "" : "/", c);
+        }
+      }
+      return s;
+    }
+  }
   for (size_t i = 0; i < parts.size(); ++i) {
     std::string_view c = parts[i];
     if (c == "..") return bad("has a \"..\" component");
@@ -308,7 +331,8 @@ class Reader {
     if (!is_dir && shadow->type != '0' && shadow->type != '7') {
       return refuse("is a device, FIFO or socket; npm packages contain only files and folders");
     }
-    BULWARK_ASSIGN_OR_RETURN(SplitPath split, CheckPath(path, is_dir, limits_.max_path_length));
+    BULWARK_ASSIGN_OR_RETURN(SplitPath split, CheckPath(path, is_dir, limits_.max_path_length,
+                                                         limits_.normalize_dot_components));
     const char* la_path = archive_entry_pathname(e);
     if (la_path == nullptr || path != la_path) {
       return Ambiguous(StrCat("entry ", Quote(path), " is named ", Quote(la_path ? la_path : ""),

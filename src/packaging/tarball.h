@@ -22,6 +22,10 @@ struct TarballLimits {
   uint64_t keep_content_up_to = 4ull << 20;
   // package.json is always kept and parsed as JSON; real manifests are a few KiB.
   uint64_t max_package_json_bytes = 1ull << 20;
+  // Reads "a/./b" as "a/b" instead of refusing it. Only for tarballs that are served as
+  // fetched and read for scanning (upstream ones, docs/proxy.md: real packages contain
+  // "package/./dist/x.js"); never for publish, where other spellings of a path are refused.
+  bool normalize_dot_components = false;
 };
 
 struct TarballFile {

@@ -537,6 +537,25 @@ TEST(ReadTarball, RefusesBadPaths) {
   }
 }
 
+TEST(ReadTarball, NormalisesDotComponentsOnlyWhenAskedTo) {
+  // Real upstream packages contain "package/./dist/x.js" (docs/proxy.md); the proxy reads them
+  // for scanning with normalize_dot_components, publish keeps refusing them.
+  TarballLimits fetched = kDefaults;
+  fetched.normalize_dot_components = true;
+  auto tgz = Tgz(With(Package(), File("package/./dist/x.js", "x")), Format::kUstar);
+  EXPECT_TRUE(Invalid(ReadTarball(tgz, kDefaults), "has an empty or \".\" component"));
+  auto read = ReadTarball(tgz, fetched);
+  ASSERT_TRUE(read.ok()) << read.status();
+  bool found = false;
+  for (const auto& f : read->files) found = found || f.path == "dist/x.js";
+  EXPECT_TRUE(found);
+  // Traversal and empty components stay refused.
+  for (std::string bad : {"package/./../etc/x", "package/.//x.js"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_FALSE(ReadTarball(Tgz(With(Package(), File(bad, "x")), Format::kUstar), fetched).ok());
+  }
+}
+
 TEST(ReadTarball, RefusesNamesThatAreNotUtf8) {
   // Overlong "/", a UTF-16 surrogate, a stray byte. The message escapes the bytes.
   for (std::string name : {"package/\xc0\xaf.js", "package/\xed\xa0\x80.js"}) {

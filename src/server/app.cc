@@ -10,6 +10,7 @@
 #include "server/security_stats.h"
 #include "security/engine_scanner.h"
 #include "server/partner_keys.h"
+#include "server/proxy_wiring.h"
 
 namespace bulwark {
 
@@ -170,6 +171,21 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
   app->api_->SetModeration(app->moderation_.get());
   app->api_->SetEmailDomainStatus(app->domain_monitor_.get());
   app->api_->SetEmailSecurity(app->email_security_.get());
+  if (config.proxy.enabled()) {
+    // The upstream proxy and its firewall (docs/proxy.md), its cache in its own file.
+    if (!app->http_client_) {
+      BULWARK_ASSIGN_OR_RETURN(app->http_client_, NewCurlHttpClient());
+    }
+    BULWARK_ASSIGN_OR_RETURN(app->proxy_store_,
+                             NewSqliteProxyStore(config.data_dir + "/proxy.sqlite3"));
+    TarballLimits fetched_limits = config.registry.tarball;
+    fetched_limits.normalize_dot_components = true;  // Served as fetched; read to scan only.
+    app->proxy_ = std::make_unique<proxy::Proxy>(
+        config.proxy, *app->proxy_store_, *app->blobs_, *app->http_client_, RealClock(),
+        MakeProxyGuards(*app->store_, *app->advisories_, config.private_names,
+                        app->name_policy_.get(), app->scanner_.get(), fetched_limits, events));
+    app->api_->SetProxy(app->proxy_.get());
+  }
   app->server_ = http::NewBeastServer(config.server, *app->api_);
   return app;
 }

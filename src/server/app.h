@@ -24,6 +24,9 @@
 #include "jobs/high_impact.h"
 #include "bulwark/storage/moderation_store.h"
 #include "http/server.h"
+#include "bulwark/env/http_client.h"
+#include "bulwark/storage/proxy_store.h"
+#include "proxy/proxy.h"
 #include "jobs/download_counter.h"
 #include "jobs/periodic.h"
 #include "packaging/package_service.h"
@@ -90,6 +93,9 @@ class App {
   EmailSecurity* email_security() { return email_security_.get(); }
   EmailStore* email_store() { return email_store_.get(); }
   MailQueue* mail_queue() { return mail_queue_.get(); }
+  // The upstream proxy (docs/proxy.md); null without uplinks in the config.
+  proxy::Proxy* proxy() { return proxy_.get(); }
+  ProxyStore* proxy_store() { return proxy_store_.get(); }
 
  private:
   App() = default;
@@ -128,7 +134,7 @@ class App {
   // The expired-domain monitor: its store, lookups, and (serve mode) its periodic job.
   std::unique_ptr<DomainStore> domain_store_;
   std::unique_ptr<Resolver> resolver_;
-  std::unique_ptr<HttpClient> http_client_;
+  std::unique_ptr<HttpClient> http_client_;  // Also the proxy's; before both, which point to it.
   std::unique_ptr<DomainMonitor> domain_monitor_;
   std::unique_ptr<Periodic> domain_jobs_;
   // Periodic runs its function once more when destroyed; the domain check must not (it would
@@ -139,6 +145,8 @@ class App {
   std::unique_ptr<MailTransport> mail_transport_;
   std::unique_ptr<MailQueue> mail_queue_;
   std::unique_ptr<EmailSecurity> email_security_;
+  std::unique_ptr<ProxyStore> proxy_store_;
+  std::unique_ptr<proxy::Proxy> proxy_;
   std::unique_ptr<RegistryApi> api_;
   std::unique_ptr<http::Server> server_;
 };

@@ -24,7 +24,9 @@ absl::Status App::ConfigureDomainLookups(const DomainsConfig& config) {
   dns.servers = config.resolver;
   dns.timeout = config.dns_timeout;
   BULWARK_ASSIGN_OR_RETURN(resolver_, NewCaresResolver(dns));
-  if (!http_client_) http_client_ = NewCurlHttpClient();
+  if (!http_client_) {
+    BULWARK_ASSIGN_OR_RETURN(http_client_, NewCurlHttpClient());
+  }
   std::optional<domains::RdapBootstrap> bootstrap;
   if (!config.rdap_base.empty()) {
     if (!StartsWith(config.rdap_base, "http://") && !StartsWith(config.rdap_base, "https://")) {

@@ -1,5 +1,6 @@
 #include "base/strings.h"
 #include "server/config.h"
+#include "server/proxy_config.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -182,7 +183,8 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
   static const char* kKnown[] = {"listen", "storage", "public_url", "log_level", "server",
                                  "limits", "auth", "publish", "packages", "typosquat",
                                  "private", "signing", "scanning", "moderation",
-                                 "email_domains", "packuments", "email"};
+                                 "email_domains", "packuments", "email",
+                                 "uplinks", "proxy"};
   for (const auto& kv : root) {
     std::string key = kv.first.as<std::string>();
     if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
@@ -354,6 +356,8 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
   BULWARK_RETURN_IF_ERROR(ParseDomainsConfig(root["email_domains"], root["packuments"], base_dir,
                                              c.email_domains, c.api.hide_emails));
   BULWARK_RETURN_IF_ERROR(ParseEmailConfig(root["email"], base_dir, c.email));
+  BULWARK_RETURN_IF_ERROR(
+      ParseProxyConfig(root["uplinks"], root["packages"], root["proxy"], c.proxy));
   return c;
 }
 

@@ -11,6 +11,7 @@
 #include "api/registry_api.h"
 #include "bulwark/base/status.h"
 #include "http/server.h"
+#include "proxy/proxy_config.h"
 #include "jobs/high_impact.h"
 #include "packaging/package_service.h"
 #include "security/name_policy.h"
@@ -41,6 +42,7 @@ struct Config {
   ScanningConfig scanning;            // `scanning:` and `moderation:` (docs/moderation.md).
   DomainsConfig email_domains;        // `email_domains:` (docs/email-domains.md).
   EmailConfig email;                  // `email:` (docs/email.md).
+  proxy::ProxyConfig proxy;           // `uplinks:`, `packages: proxy:`, `proxy:` (docs/proxy.md).
 };
 
 // InvalidArgument naming the key and the problem for a bad file; NotFound when it is missing.

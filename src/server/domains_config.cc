@@ -79,7 +79,7 @@ absl::Status ParseDomainsConfig(const YAML::Node& node, const YAML::Node& packum
         (std::filesystem::path(base_dir) / out.rdap_bootstrap).lexically_normal().string();
   }
   BULWARK_RETURN_IF_ERROR(
-      GetDuration(node, "rdap_timeout_ms", absl::Milliseconds(1), 1, m.http.timeout));
+      GetDuration(node, "rdap_timeout_ms", absl::Milliseconds(1), 1, m.rdap_timeout));
   BULWARK_RETURN_IF_ERROR(
       GetDuration(node, "rdap_spacing_ms", absl::Milliseconds(1), 0, m.rdap_spacing));
   BULWARK_RETURN_IF_ERROR(Get(node, "tries", m.tries, w));

@@ -43,7 +43,7 @@ packuments:
   EXPECT_EQ(e.dns_timeout, absl::Milliseconds(250));
   EXPECT_EQ(e.rdap_base, "http://127.0.0.1:9/");
   EXPECT_EQ(e.rdap_bootstrap, "/etc/bulwark/rdap/dns.json");
-  EXPECT_EQ(e.monitor.http.timeout, absl::Milliseconds(1500));
+  EXPECT_EQ(e.monitor.rdap_timeout, absl::Milliseconds(1500));
   EXPECT_EQ(e.monitor.rdap_spacing, absl::ZeroDuration());
   EXPECT_TRUE(c->api.hide_emails);
 }

@@ -20,7 +20,8 @@ export function tempDir(prefix = 'bulwark-test-') {
 }
 
 export class Registry {
-  constructor({ config = '', dataDir } = {}) {
+  constructor({ config = '', dataDir, args = [] } = {}) {
+    this.args = args;  // Extra `bulwark serve` flags (e.g. --uplink URL).
     this.root = tempDir();
     this.dataDir = dataDir || join(this.root, 'data');
     this.configPath = join(this.root, 'config.yaml');
@@ -29,7 +30,7 @@ export class Registry {
 
   async start() {
     this.proc = spawn(bin, ['serve', '--config', this.configPath, '--data', this.dataDir,
-      '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--listen', '127.0.0.1:0', ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.stderr = '';
     this.proc.stderr.on('data', (d) => { this.stderr += d; });
     const port = await new Promise((resolve, reject) => {

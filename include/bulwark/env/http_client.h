@@ -1,44 +1,57 @@
 #pragma once
-// HttpClient seam: bounded HTTP GETs to outside services (RDAP servers for the expired-domain
-// monitor, docs/email-domains.md). The real one is libcurl (env/net/curl_http_client.cc).
+// HttpClient seam: outgoing HTTP requests (the upstream registries of docs/proxy.md, RDAP servers
+// of docs/email-domains.md). The real
+// implementation is libcurl (env/curl_http_client.cc); tests use a Bulwark on loopback or a fake.
 //
 // Contract:
-//  - Any HTTP status is a response (the caller decides what 404 means); transport failures
-//    (DNS, connect, TLS, reset) are Unavailable, a timeout is DeadlineExceeded, and a body past
-//    `max_bytes` is ResourceExhausted (the transfer is aborted, never buffered in full).
-//  - Only http:// and https:// URLs; redirects are followed at most 3 times, within those.
-//  - Thread-safe.
+//  - Fetch returns the response for any HTTP status (a 404 or 500 is a response, not an error).
+//  - Unavailable when the server cannot be reached or the connection fails; DeadlineExceeded
+//    when `timeout` passes first; ResourceExhausted when the (decoded) body exceeds `max_body`
+//    (the transfer is aborted there, so a hostile upstream cannot fill memory);
+//    InvalidArgument for a URL the client cannot use.
+//  - Content-Encoding (gzip) is decoded; `max_body` bounds the decoded bytes.
+//  - Thread-safe; connections may be reused between calls.
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "bulwark/base/status.h"
 
 namespace bulwark {
 
-struct HttpGetOptions {
-  std::string accept = "application/json";
-  absl::Duration timeout = absl::Seconds(10);  // Whole transfer.
-  uint64_t max_bytes = 1 << 20;
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;  // Name, value.
+  absl::Duration timeout = absl::Seconds(30);  // The whole exchange, connect included.
+  uint64_t max_body = 10ull << 20;
 };
 
-struct HttpGetResult {
+struct HttpResponse {
   int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;  // Names lower case.
   std::string body;
-  std::string content_type;
-  std::string retry_after;  // The Retry-After header, when the server sent one (429/503).
+  // The first header named `name` (lower case), or "".
+  std::string_view Header(std::string_view name) const {
+    for (const auto& [k, v] : headers) {
+      if (k == name) return v;
+    }
+    return {};
+  }
 };
 
 class HttpClient {
  public:
   virtual ~HttpClient() = default;
-  virtual absl::StatusOr<HttpGetResult> Get(std::string_view url,
-                                            const HttpGetOptions& options) = 0;
+  virtual absl::StatusOr<HttpResponse> Fetch(const HttpRequest& request) = 0;
 };
 
-std::unique_ptr<HttpClient> NewCurlHttpClient();
+// libcurl, http and https (system CA store), one reused handle per calling thread.
+absl::StatusOr<std::unique_ptr<HttpClient>> NewCurlHttpClient();
 
 }  // namespace bulwark

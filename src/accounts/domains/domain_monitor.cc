@@ -49,10 +49,12 @@ absl::StatusOr<DomainMonitor::RdapAnswer> DomainMonitor::QueryRdap(
   absl::Status last = absl::UnavailableError("not tried");
   for (int attempt = 0; attempt < std::max(1, options_.tries); ++attempt) {
     Pace(*base);
-    HttpGetOptions http = options_.http;
-    http.accept = "application/rdap+json, application/json";
-    http.max_bytes = std::min<uint64_t>(http.max_bytes, domains::kMaxRdapBytes);
-    auto res = http_->Get(domains::RdapDomainUrl(*base, registrable), http);
+    HttpRequest request;
+    request.url = domains::RdapDomainUrl(*base, registrable);
+    request.headers = {{"Accept", "application/rdap+json, application/json"}};
+    request.timeout = options_.rdap_timeout;
+    request.max_body = domains::kMaxRdapBytes;
+    auto res = http_->Fetch(request);
     if (!res.ok()) {
       last = res.status();
       continue;

@@ -36,7 +36,7 @@ struct DomainMonitorOptions {
   absl::Duration rdap_spacing = absl::Seconds(1);
   // Tries of one lookup within a check before it counts as failed (transient loss).
   int tries = 2;
-  HttpGetOptions http;  // RDAP request timeout and size bound.
+  absl::Duration rdap_timeout = absl::Seconds(10);  // One RDAP request, connect included.
 };
 
 struct DomainCheckOptions {

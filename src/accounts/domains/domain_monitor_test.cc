@@ -25,13 +25,14 @@ class FakeResolver final : public Resolver {
 
 class FakeHttp final : public HttpClient {
  public:
-  absl::StatusOr<HttpGetResult> Get(std::string_view url, const HttpGetOptions&) override {
+  absl::StatusOr<HttpResponse> Fetch(const HttpRequest& request) override {
+    const std::string& url = request.url;
     urls.emplace_back(url);
     auto it = answers.find(std::string(url));
-    if (it == answers.end()) return HttpGetResult{.status = 404};
+    if (it == answers.end()) return HttpResponse{.status = 404};
     return it->second;
   }
-  std::map<std::string, absl::StatusOr<HttpGetResult>> answers;
+  std::map<std::string, absl::StatusOr<HttpResponse>> answers;
   std::vector<std::string> urls;
 };
 
@@ -85,13 +86,13 @@ class DomainMonitorTest : public ::testing::Test {
     dns_.answers["expired.test"] = mail;
     dns_.answers["nullmx.test"] = MailDnsAnswer{.mx = {{0, ""}}};
     http_.answers[StrCat(kBase, "domain/healthy.test")] =
-        HttpGetResult{200, Rdap("healthy.test", "2000-01-01T00:00:00Z", "2099-01-01T00:00:00Z")};
+        HttpResponse{200, {}, Rdap("healthy.test", "2000-01-01T00:00:00Z", "2099-01-01T00:00:00Z")};
     http_.answers[StrCat(kBase, "domain/late.test")] =
-        HttpGetResult{200, Rdap("late.test", "2024-05-01T00:00:00Z", "2099-01-01T00:00:00Z")};
+        HttpResponse{200, {}, Rdap("late.test", "2024-05-01T00:00:00Z", "2099-01-01T00:00:00Z")};
     http_.answers[StrCat(kBase, "domain/expired.test")] =
-        HttpGetResult{200, Rdap("expired.test", "2000-01-01T00:00:00Z", "2025-01-01T00:00:00Z")};
+        HttpResponse{200, {}, Rdap("expired.test", "2000-01-01T00:00:00Z", "2025-01-01T00:00:00Z")};
     http_.answers[StrCat(kBase, "domain/nullmx.test")] =
-        HttpGetResult{200, Rdap("nullmx.test", "2000-01-01T00:00:00Z", "2099-01-01T00:00:00Z")};
+        HttpResponse{200, {}, Rdap("nullmx.test", "2000-01-01T00:00:00Z", "2099-01-01T00:00:00Z")};
   }
 
   std::map<std::string, std::string> Reasons(const DomainCheckSummary& s) {
@@ -145,7 +146,7 @@ TEST_F(DomainMonitorTest, FlagsEachKindOnceAndKeepsTheFirstSince) {
 
   // The domain is renewed and the account verified anew: the flag clears.
   http_.answers[StrCat(kBase, "domain/expired.test")] =
-      HttpGetResult{200, Rdap("expired.test", "2000-01-01T00:00:00Z", "2099-01-01T00:00:00Z")};
+      HttpResponse{200, {}, Rdap("expired.test", "2000-01-01T00:00:00Z", "2099-01-01T00:00:00Z")};
   s = monitor_->CheckAll({.force = true});
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(Reasons(*s).count("erin"), 0u);
@@ -158,7 +159,7 @@ TEST_F(DomainMonitorTest, AFailedLookupKeepsTheVerdictAndBacksOff) {
   // The resolver and the RDAP server break: nothing changes, the failures back off.
   for (auto& [d, a] : dns_.answers) a = absl::DeadlineExceededError("timeout");
   dns_.answers["gone.test"] = absl::UnavailableError("SERVFAIL");
-  for (auto& [u, a] : http_.answers) a = HttpGetResult{.status = 503};
+  for (auto& [u, a] : http_.answers) a = HttpResponse{.status = 503};
   clock_.Advance(absl::Hours(25));
   auto s = monitor_->CheckAll({});
   ASSERT_TRUE(s.ok());
@@ -201,7 +202,7 @@ TEST_F(DomainMonitorTest, FlagFollowsTheAddress) {
 
 TEST_F(DomainMonitorTest, RdapAboutAnotherDomainIsAFailure) {
   http_.answers[StrCat(kBase, "domain/healthy.test")] =
-      HttpGetResult{200, Rdap("other.test", "2024-01-01T00:00:00Z", "2099-01-01T00:00:00Z")};
+      HttpResponse{200, {}, Rdap("other.test", "2024-01-01T00:00:00Z", "2099-01-01T00:00:00Z")};
   auto s = monitor_->CheckAll({});
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->failed, 1u);
