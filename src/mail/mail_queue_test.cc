@@ -120,6 +120,15 @@ TEST(MimeTest, BuildsMultipartAlternative) {
   EXPECT_NE(m->find(Base64Encode("<b>bold</b>")), std::string::npos);
 }
 
+TEST(MimeTest, SubjectOfContinuationBytesTerminates) {
+  // A run of UTF-8 continuation bytes longer than one encoded word (fuzzer find: looped).
+  std::string subject = "Your c" + std::string(60, '\xb3') + "ode";
+  auto m = BuildMimeMessage({"a@example.org", subject, "t", ""}, "n@r.test",
+                            absl::FromUnixSeconds(0), std::string(16, 'x'), "r.test");
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_NE(m->find("Subject: =?UTF-8?B?"), std::string::npos);
+}
+
 TEST(MimeTest, RefusesHeaderInjection) {
   auto m = BuildMimeMessage({"a@example.org", "Hi\r\nBcc: evil@example.org", "t", ""}, "n@r.test",
                             absl::FromUnixSeconds(0), std::string(16, 'x'), "r.test");

@@ -25,7 +25,13 @@ std::string EncodeHeader(std::string_view value) {
   size_t i = 0;
   while (i < value.size()) {
     size_t end = std::min(value.size(), i + 45);  // 45 bytes -> 60 base64 chars + 12 framing.
-    while (end < value.size() && (static_cast<unsigned char>(value[end]) & 0xC0) == 0x80) --end;
+    while (end > i && end < value.size() &&
+           (static_cast<unsigned char>(value[end]) & 0xC0) == 0x80) {
+      --end;
+    }
+    // Not UTF-8 (a run of continuation bytes): cut anywhere rather than loop forever (found by
+    // fuzz/email_input_fuzz.cc).
+    if (end == i) end = std::min(value.size(), i + 45);
     if (!out.empty()) out += "\r\n ";
     out += StrCat("=?UTF-8?B?", Base64Encode(value.substr(i, end - i)), "?=");
     i = end;

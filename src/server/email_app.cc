@@ -33,6 +33,7 @@ absl::Status App::OpenEmail(Mode mode) {
   email_security_ = std::make_unique<EmailSecurity>(*accounts_, *store_, *email_store_,
                                                     *mail_queue_, RealClock(), SystemRandom(),
                                                     std::move(device_key), ec.security);
+  email_security_->SetWebSessions(webauthn_store_.get());
   stats_->Add(NewEmailStats(*security_, email_store_.get()));
   if (mode == Mode::kServe) {
     mail_queue_->Start();

@@ -203,6 +203,25 @@ test('web login: the emailed code step, then the device cookie skips it', async 
   assert.equal(r.status, 401);
 });
 
+test('the account settings sign-in needs the emailed code too (else a password could add a security key)', async () => {
+  const n = mails(smtpDir).length;
+  // A code-only post without a pending code sends nothing: no mailing an account without its password.
+  let r = await call(reg, 'POST', '/-/web/signin', { form: { username: 'alice', email_code: '12345678' }, headers: { origin: reg.url } });
+  assert.equal(r.status, 401);
+  await new Promise((res) => setTimeout(res, 1500));
+  assert.ok(!mails(smtpDir).some((m) => /account settings sign-in/.test(m.text)), 'no code was mailed');
+  r = await call(reg, 'POST', '/-/web/signin', { form: { username: 'alice', password: alice.password }, headers: { origin: reg.url } });
+  assert.equal(r.status, 401);
+  assert.match(r.text, /Check your email/);
+  assert.equal(r.headers.get('set-cookie'), null, 'not signed in yet');
+  const mail = await waitMailTo(smtpDir, alice.email, n);
+  assert.match(mail.text, /through the account settings sign-in/);
+  const code = mail.text.match(/finish signing in: (\d+)/)[1];
+  r = await call(reg, 'POST', '/-/web/signin', { form: { username: 'alice', email_code: code }, headers: { origin: reg.url } });
+  assert.equal(r.status, 303, r.text);
+  assert.match(r.headers.get('set-cookie'), /^bulwark_session=/);
+});
+
 test('npm adduser sends a verification link; unverified accounts cannot publish', async () => {
   const c = new Client(reg);
   const n = mails(smtpDir).length;

@@ -308,7 +308,10 @@ test('stats: 2FA shares, breached sign-ups, revoked tokens, throttled logins, ad
     const r = reg.cli(['stats', '--json']);
     assert.equal(r.status, 0, r.stderr);
     const s = JSON.parse(r.stdout);
-    assert.deepEqual(Object.keys(s), ['accounts', 'security_events', 'advisories', 'moderation']);
+    assert.deepEqual(Object.keys(s), ['accounts', 'security_events', 'advisories', 'moderation', 'email']);
+    // docs/email.md: present without mail too (event figures only, no queue figures).
+    assert.equal(s.email.login_verifications_sent, 0);
+    assert.equal(s.email.mail_queued, undefined);
     // Issue 4's section: the two publishes above were scanned and published.
     assert.ok(s.moderation.versions_scanned >= 1, JSON.stringify(s.moderation));
     assert.equal(s.moderation.versions_held, 0);

@@ -29,13 +29,13 @@ struct MxRecord {
 struct MailDnsAnswer {
   bool nxdomain = false;         // The domain does not exist (RCODE 3 on MX).
   std::vector<MxRecord> mx;      // Empty: no MX records (NOERROR/NODATA).
-  bool has_address = false;      // At least one A or AAAA record (RFC 5321 §5.1 implicit MX).
+  bool has_address = false;      // An A or AAAA record; asked only when there is no MX (§5.1).
 };
 
 class Resolver {
  public:
   virtual ~Resolver() = default;
-  // Asks MX, then A and AAAA of `domain` (an ASCII/punycode name without trailing dot).
+  // Asks MX of `domain` (ASCII/punycode, no trailing dot); without MX, A then AAAA.
   virtual absl::StatusOr<MailDnsAnswer> LookupMail(std::string_view domain) = 0;
 };
 

@@ -118,6 +118,8 @@ class WebAuthnStore {
   // NotFound when unknown or expired at `now`.
   virtual absl::StatusOr<WebSession> GetWebSession(std::string_view id_hash, absl::Time now) = 0;
   virtual absl::Status DeleteWebSession(std::string_view id_hash) = 0;
+  // Every browser session of `user` (password reset signs them all out: docs/email.md).
+  virtual absl::Status DeleteWebSessionsOf(std::string_view user) = 0;
 };
 
 // Opens (creating) the tables in the SQLite database at `path` (the metadata store's file).

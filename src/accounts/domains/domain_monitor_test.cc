@@ -10,13 +10,26 @@
 
 namespace bulwark {
 namespace {
+HttpResponse Answer(int status, std::string body = "") {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+MailDnsAnswer Nxdomain() {
+  MailDnsAnswer a;
+  a.nxdomain = true;
+  return a;
+}
+
 
 class FakeResolver final : public Resolver {
  public:
   absl::StatusOr<MailDnsAnswer> LookupMail(std::string_view domain) override {
     ++calls;
     auto it = answers.find(std::string(domain));
-    if (it == answers.end()) return MailDnsAnswer{.nxdomain = true};
+    if (it == answers.end()) return Nxdomain();
     return it->second;
   }
   std::map<std::string, absl::StatusOr<MailDnsAnswer>> answers;
@@ -29,7 +42,7 @@ class FakeHttp final : public HttpClient {
     const std::string& url = request.url;
     urls.emplace_back(url);
     auto it = answers.find(std::string(url));
-    if (it == answers.end()) return HttpResponse{.status = 404};
+    if (it == answers.end()) return Answer(404);
     return it->second;
   }
   std::map<std::string, absl::StatusOr<HttpResponse>> answers;
@@ -37,6 +50,7 @@ class FakeHttp final : public HttpClient {
 };
 
 constexpr char kBase[] = "http://rdap.invalid/";
+
 
 std::string Rdap(std::string_view name, std::string_view registered, std::string_view expires,
                  std::string_view status = "active") {
@@ -80,19 +94,19 @@ class DomainMonitorTest : public ::testing::Test {
       u.created = absl::FromUnixSeconds(1'577'836'800);  // 2020-01-01
       ASSERT_TRUE(users_->CreateUser(u).ok());
     }
-    MailDnsAnswer mail{.mx = {{10, "mx.example.test"}}};
+    MailDnsAnswer mail{.mx = {{10, "mx.example.test"}}, .has_address = false};
     dns_.answers["healthy.test"] = mail;
     dns_.answers["late.test"] = mail;
     dns_.answers["expired.test"] = mail;
-    dns_.answers["nullmx.test"] = MailDnsAnswer{.mx = {{0, ""}}};
+    dns_.answers["nullmx.test"] = MailDnsAnswer{.mx = {{0, ""}}, .has_address = false};
     http_.answers[StrCat(kBase, "domain/healthy.test")] =
-        HttpResponse{200, {}, Rdap("healthy.test", "2000-01-01T00:00:00Z", "2099-01-01T00:00:00Z")};
+        Answer(200, Rdap("healthy.test", "2000-01-01T00:00:00Z", "2099-01-01T00:00:00Z"));
     http_.answers[StrCat(kBase, "domain/late.test")] =
-        HttpResponse{200, {}, Rdap("late.test", "2024-05-01T00:00:00Z", "2099-01-01T00:00:00Z")};
+        Answer(200, Rdap("late.test", "2024-05-01T00:00:00Z", "2099-01-01T00:00:00Z"));
     http_.answers[StrCat(kBase, "domain/expired.test")] =
-        HttpResponse{200, {}, Rdap("expired.test", "2000-01-01T00:00:00Z", "2025-01-01T00:00:00Z")};
+        Answer(200, Rdap("expired.test", "2000-01-01T00:00:00Z", "2025-01-01T00:00:00Z"));
     http_.answers[StrCat(kBase, "domain/nullmx.test")] =
-        HttpResponse{200, {}, Rdap("nullmx.test", "2000-01-01T00:00:00Z", "2099-01-01T00:00:00Z")};
+        Answer(200, Rdap("nullmx.test", "2000-01-01T00:00:00Z", "2099-01-01T00:00:00Z"));
   }
 
   std::map<std::string, std::string> Reasons(const DomainCheckSummary& s) {
@@ -146,7 +160,7 @@ TEST_F(DomainMonitorTest, FlagsEachKindOnceAndKeepsTheFirstSince) {
 
   // The domain is renewed and the account verified anew: the flag clears.
   http_.answers[StrCat(kBase, "domain/expired.test")] =
-      HttpResponse{200, {}, Rdap("expired.test", "2000-01-01T00:00:00Z", "2099-01-01T00:00:00Z")};
+      Answer(200, Rdap("expired.test", "2000-01-01T00:00:00Z", "2099-01-01T00:00:00Z"));
   s = monitor_->CheckAll({.force = true});
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(Reasons(*s).count("erin"), 0u);
@@ -159,7 +173,7 @@ TEST_F(DomainMonitorTest, AFailedLookupKeepsTheVerdictAndBacksOff) {
   // The resolver and the RDAP server break: nothing changes, the failures back off.
   for (auto& [d, a] : dns_.answers) a = absl::DeadlineExceededError("timeout");
   dns_.answers["gone.test"] = absl::UnavailableError("SERVFAIL");
-  for (auto& [u, a] : http_.answers) a = HttpResponse{.status = 503};
+  for (auto& [u, a] : http_.answers) a = Answer(503);
   clock_.Advance(absl::Hours(25));
   auto s = monitor_->CheckAll({});
   ASSERT_TRUE(s.ok());
@@ -202,7 +216,7 @@ TEST_F(DomainMonitorTest, FlagFollowsTheAddress) {
 
 TEST_F(DomainMonitorTest, RdapAboutAnotherDomainIsAFailure) {
   http_.answers[StrCat(kBase, "domain/healthy.test")] =
-      HttpResponse{200, {}, Rdap("other.test", "2024-01-01T00:00:00Z", "2099-01-01T00:00:00Z")};
+      Answer(200, Rdap("other.test", "2024-01-01T00:00:00Z", "2099-01-01T00:00:00Z"));
   auto s = monitor_->CheckAll({});
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->failed, 1u);

@@ -8,11 +8,11 @@ namespace {
 const absl::Time kNow = absl::FromUnixSeconds(1'790'000'000);
 
 TEST(ClassifyDns, Rfc7505AndImplicitMx) {
-  EXPECT_EQ(ClassifyDns({.nxdomain = true}), DnsState::kNxdomain);
-  EXPECT_EQ(ClassifyDns({.mx = {{0, ""}}}), DnsState::kNullMx);
-  EXPECT_EQ(ClassifyDns({.mx = {{10, "mx.a.test"}}}), DnsState::kMail);
+  EXPECT_EQ(ClassifyDns({.nxdomain = true, .mx = {}, .has_address = false}), DnsState::kNxdomain);
+  EXPECT_EQ(ClassifyDns({.mx = {{0, ""}}, .has_address = false}), DnsState::kNullMx);
+  EXPECT_EQ(ClassifyDns({.mx = {{10, "mx.a.test"}}, .has_address = false}), DnsState::kMail);
   // A null MX next to a real exchanger: mail still goes somewhere.
-  EXPECT_EQ(ClassifyDns({.mx = {{0, ""}, {10, "mx.a.test"}}}), DnsState::kMail);
+  EXPECT_EQ(ClassifyDns({.mx = {{0, ""}, {10, "mx.a.test"}}, .has_address = false}), DnsState::kMail);
   EXPECT_EQ(ClassifyDns({.mx = {}, .has_address = true}), DnsState::kMail);  // RFC 5321 §5.1.
   EXPECT_EQ(ClassifyDns({.mx = {}, .has_address = false}), DnsState::kNoMail);
 }

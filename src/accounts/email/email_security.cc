@@ -406,8 +406,10 @@ absl::Status EmailSecurity::CompleteReset(std::string_view token, std::string_vi
     if (absl::IsInvalidArgument(revoked.status())) store_.PutSecret(*s).IgnoreError();
     return revoked.status();
   }
-  // Whoever had the old password may have verified a device with it.
+  // Whoever had the old password may have verified a device with it, or be signed in to the
+  // account pages.
   BULWARK_RETURN_IF_ERROR(store_.DeleteDevices(user));
+  if (web_sessions_) BULWARK_RETURN_IF_ERROR(web_sessions_->DeleteWebSessionsOf(user));
   BULWARK_RETURN_IF_ERROR(store_.DeleteSecrets(user, "reset"));
   int64_t recovery = 0;
   if (SimpleAtoi(s->data, &recovery) && recovery > 0) {

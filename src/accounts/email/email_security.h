@@ -16,6 +16,7 @@
 #include "bulwark/env/random.h"
 #include "bulwark/storage/email_store.h"
 #include "bulwark/storage/metadata_store.h"
+#include "bulwark/storage/webauthn_store.h"
 #include "mail/mail_queue.h"
 
 namespace bulwark {
@@ -52,6 +53,9 @@ class EmailSecurity {
 
   // The expired-domain monitor (not owned; null: no domain is flagged).
   void SetDomainStatus(const EmailDomainStatus* domains) { domains_ = domains; }
+  // Browser sessions of the account pages, signed out by a password reset (not owned; null:
+  // none to sign out).
+  void SetWebSessions(WebAuthnStore* sessions) { web_sessions_ = sessions; }
   const EmailSecurityOptions& options() const { return options_; }
 
   // --- Enhanced login verification ------------------------------------------------------------
@@ -129,6 +133,7 @@ class EmailSecurity {
   const std::string device_key_;
   const EmailSecurityOptions options_;
   const EmailDomainStatus* domains_ = nullptr;
+  WebAuthnStore* web_sessions_ = nullptr;
   std::atomic<uint64_t> codes_sent_{0}, codes_passed_{0}, codes_failed_{0};
   std::atomic<uint64_t> resets_sent_{0}, resets_blocked_{0}, verifications_sent_{0};
 };

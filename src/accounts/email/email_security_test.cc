@@ -198,11 +198,19 @@ TEST_F(EmailSecurityTest, ResetOnlyForVerifiedUnflaggedAddresses) {
   login.name = "npm login";
   auto minted = accounts_->CreateToken("alice", login);
   ASSERT_TRUE(minted.ok());
+  auto web = NewSqliteWebAuthnStore(dir_.path() + "/w.sqlite3");
+  ASSERT_TRUE(web.ok());
+  email_->SetWebSessions(web->get());
+  ASSERT_TRUE((*web)->CreateWebSession({"h1", "alice", clock_.Now(), clock_.Now() + absl::Hours(1)}).ok());
+  ASSERT_TRUE((*web)->CreateWebSession({"h2", "bob", clock_.Now(), clock_.Now() + absl::Hours(1)}).ok());
   EXPECT_EQ(*email_->ResetUser(token), "alice");
   EXPECT_TRUE(absl::IsInvalidArgument(email_->CompleteReset(token, "short", "")));
   ASSERT_TRUE(email_->CompleteReset(token, "a brand new passphrase", "").ok());
   EXPECT_TRUE(accounts_->CheckPassword("alice", "a brand new passphrase").ok());
   EXPECT_TRUE(accounts_->ListTokens("alice")->empty());  // Login sessions revoked.
+  EXPECT_TRUE(absl::IsNotFound((*web)->GetWebSession("h1", clock_.Now()).status()));
+  EXPECT_TRUE((*web)->GetWebSession("h2", clock_.Now()).ok());  // Other accounts' stay.
+  email_->SetWebSessions(nullptr);
   EXPECT_TRUE(absl::IsNotFound(email_->CompleteReset(token, "another new passphrase", "")));
   // Links expire in under an hour.
   ASSERT_TRUE(email_->RequestReset("alice", "http://r.test", "").ok());

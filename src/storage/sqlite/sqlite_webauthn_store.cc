@@ -306,6 +306,13 @@ class SqliteWebAuthnStore final : public WebAuthnStore {
     return st.Run();
   }
 
+  absl::Status DeleteWebSessionsOf(std::string_view user) override {
+    absl::MutexLock l(&mu_);
+    BULWARK_ASSIGN_OR_RETURN(Stmt st, db_.Prepare("DELETE FROM web_sessions WHERE user=?"));
+    st.Bind(1, user);
+    return st.Run();
+  }
+
  private:
   absl::Mutex mu_;
   Db db_ ABSL_GUARDED_BY(mu_);
