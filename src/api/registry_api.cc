@@ -304,6 +304,7 @@ http::Response RegistryApi::Dispatch(Ctx& ctx) {
   if (StartsWith(p, "/-/bulwark/v1/advisories/")) return AdvisoryAdmin(ctx, p.substr(25));
   if (p == "/-/npm/v1/keys" && get) return GetSigningKeys(ctx);
   if (auto r = ModerationRoute(ctx, p)) return std::move(*r);
+  if (auto r = SandboxRoute(ctx, p)) return std::move(*r);
   return ErrorResponse(absl::NotFoundError("Not found"));
 }
 

@@ -22,6 +22,9 @@
 namespace bulwark {
 
 class ModerationService;
+namespace sandbox {
+class SandboxService;
+}  // namespace sandbox
 class AdvisoryIndexCache;  // audit_handlers.cc
 std::shared_ptr<AdvisoryIndexCache> NewAdvisoryIndexCache(AdvisoryStore* store);
 
@@ -48,6 +51,8 @@ class RegistryApi final : public http::Application {
 
   // The moderation queue, reports and token-leak endpoints (not owned; null: those answer 503).
   void SetModeration(ModerationService* moderation) { moderation_ = moderation; }
+  // Sandbox reports and the admin queue endpoint (not owned; null: those answer 503).
+  void SetSandbox(sandbox::SandboxService* sandbox) { sandbox_ = sandbox; }
 
   uint64_t BodyLimit(const http::RequestHead& head) override;
   bool TryFast(const http::Request& request, http::Response& response) override;
@@ -160,6 +165,8 @@ class RegistryApi final : public http::Application {
   http::Response TokenLeaks(Ctx& ctx);
   http::Response UserNotices(Ctx& ctx);
   http::Response PackagePage(Ctx& ctx, const std::string& name);
+  // sandbox_handlers.cc
+  std::optional<http::Response> SandboxRoute(Ctx& ctx, const std::string& decoded_path);
   // audit_handlers.cc
   http::Response AuditBulk(Ctx& ctx);
   http::Response AuditQuick(Ctx& ctx);
@@ -181,6 +188,7 @@ class RegistryApi final : public http::Application {
   StatsReport* stats_ = nullptr;
   SecurityKeys* keys_ = nullptr;
   ModerationService* moderation_ = nullptr;
+  sandbox::SandboxService* sandbox_ = nullptr;
 };
 
 // JSON response helpers shared by the handler files.

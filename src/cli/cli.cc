@@ -146,6 +146,7 @@ int Main(int argc, char** argv) {
   AddKeysCommands(app, flags, exit_code);
   AddModerationCommands(app, flags, exit_code);
   AddScanCommand(app, flags, exit_code);
+  AddSandboxCommands(app, flags, exit_code);
 
   CLI11_PARSE(app, argc, argv);
   if (exit_code >= 0) return exit_code;

@@ -33,5 +33,6 @@ void AddSecurityCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddKeysCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddModerationCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddScanCommand(CLI::App& app, CommonFlags& flags, int& exit_code);
+void AddSandboxCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 
 }  // namespace bulwark::cli

@@ -114,6 +114,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
     accounts->RecordEvent(kind, user, "", std::move(detail), package);
   };
   app->moderation_->SetEventSink(events);
+  BULWARK_RETURN_IF_ERROR(app->OpenSandbox(mode));
   if (app->scan_gate_) app->scan_gate_->SetEventSink(events);
   app->downloads_ = std::make_unique<DownloadCounter>(*app->store_, RealClock());
   if (mode == Mode::kServe) {
@@ -155,6 +156,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
   app->stats_->Add(NewEventStats(*app->security_, config.event_retention));
   app->stats_->Add(NewAdvisoryStats(*app->advisories_, RealClock()));
   app->stats_->Add(NewModerationStats(*app->moderation_));
+  app->stats_->Add(NewSandboxStats(*app->sandbox_store_));
   app->api_ = std::make_unique<RegistryApi>(*app->accounts_, *app->packages_, RealClock(),
                                             config.api, app->downloads_.get(),
                                             app->advisories_.get());
@@ -162,6 +164,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
   app->api_->SetStats(app->stats_.get());
   app->api_->SetSecurityKeys(app->keys_.get());
   app->api_->SetModeration(app->moderation_.get());
+  app->api_->SetSandbox(app->sandbox_.get());
   app->server_ = http::NewBeastServer(config.server, *app->api_);
   return app;
 }

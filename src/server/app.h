@@ -17,6 +17,8 @@
 #include "accounts/mfa_policy.h"
 #include "jobs/high_impact.h"
 #include "bulwark/storage/moderation_store.h"
+#include "bulwark/storage/sandbox_store.h"
+#include "sandbox/service.h"
 #include "http/server.h"
 #include "jobs/download_counter.h"
 #include "jobs/periodic.h"
@@ -48,6 +50,9 @@ class App {
   // Builds the typosquat index (logging its size, build time and memory) and the name policy.
   // Idempotent. A missing snapshot is a warning (see name_index_info()), not an error.
   absl::Status LoadNamePolicy();
+  // server/sandbox_wiring.cc: the report store and the sandbox service; in serve mode with
+  // sandbox.enabled, the publish hook and the queue worker.
+  absl::Status OpenSandbox(Mode mode);
   NamePolicy* name_policy() { return name_policy_.get(); }  // Null before LoadNamePolicy().
   const NameIndexInfo& name_index_info() const { return name_index_info_; }
   const Config& config() const { return config_; }
@@ -70,6 +75,7 @@ class App {
   SigningKeys& signing_keys() { return *signing_keys_; }
   ModerationStore& moderation_store() { return *moderation_store_; }
   ModerationService& moderation() { return *moderation_; }
+  sandbox::SandboxService& sandbox() { return *sandbox_; }
 
  private:
   App() = default;
@@ -96,6 +102,8 @@ class App {
   std::unique_ptr<ScanGate> scan_gate_;
   std::unique_ptr<PartnerKeySource> partner_keys_;
   std::unique_ptr<ModerationService> moderation_;
+  std::unique_ptr<SandboxStore> sandbox_store_;            // docs/sandbox.md
+  std::unique_ptr<sandbox::SandboxService> sandbox_;
   NameIndexInfo name_index_info_;
   std::unique_ptr<NamePolicy> name_policy_;
   std::unique_ptr<DownloadCounter> downloads_;

@@ -181,7 +181,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
   if (!root.IsMap()) return absl::InvalidArgumentError("config: the top level must be a mapping");
   static const char* kKnown[] = {"listen", "storage", "public_url", "log_level", "server",
                                  "limits", "auth", "publish", "packages", "typosquat",
-                                 "private", "signing", "scanning", "moderation"};
+                                 "private", "signing", "scanning", "moderation", "sandbox"};
   for (const auto& kv : root) {
     std::string key = kv.first.as<std::string>();
     if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
@@ -350,6 +350,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
   }
   BULWARK_RETURN_IF_ERROR(
       ParseScanningConfig(root["scanning"], root["moderation"], base_dir, c.scanning));
+  BULWARK_RETURN_IF_ERROR(ParseSandboxConfig(root["sandbox"], c.sandbox));
   return c;
 }
 

@@ -14,6 +14,7 @@
 #include "jobs/high_impact.h"
 #include "packaging/package_service.h"
 #include "security/name_policy.h"
+#include "server/sandbox_config.h"
 #include "server/scanning_config.h"
 
 namespace bulwark {
@@ -36,6 +37,7 @@ struct Config {
   // `signing.keys_dir`: the registry's signing keys; empty: <data_dir>/keys/signing. Absolute
   // when set in a file (relative paths are taken from the config file's folder).
   std::string signing_keys_dir;
+  SandboxConfig sandbox;              // `sandbox:` (docs/sandbox.md).
   ScanningConfig scanning;            // `scanning:` and `moderation:` (docs/moderation.md).
 };
 

@@ -8,6 +8,7 @@
 #include "bulwark/stats/stats_section.h"
 #include "bulwark/storage/advisory_store.h"
 #include "bulwark/storage/metadata_store.h"
+#include "bulwark/storage/sandbox_store.h"
 #include "bulwark/storage/security_store.h"
 #include "bulwark/storage/webauthn_store.h"
 #include "jobs/high_impact.h"
@@ -26,5 +27,8 @@ std::unique_ptr<StatsSection> NewAdvisoryStats(AdvisoryStore& advisories, Clock&
 // Issue 4's figures: versions scanned, held, rejected, removed; tokens revoked for leaks;
 // reports received (ModerationService::Stats, docs/moderation.md).
 std::unique_ptr<StatsSection> NewModerationStats(ModerationService& moderation);
+// "sandbox": run-time reports produced, flagged malicious, suspicious, versions quarantined,
+// runs queued (docs/sandbox.md).
+std::unique_ptr<StatsSection> NewSandboxStats(SandboxStore& reports);
 
 }  // namespace bulwark
