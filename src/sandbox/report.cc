@@ -1,6 +1,7 @@
 #include "sandbox/report.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include "base/hash.h"
@@ -63,6 +64,18 @@ std::string PersistenceTarget(std::string_view path, std::string_view package_di
     return "another package in node_modules";
   }
   return "";
+}
+
+// Where a downloaded second stage lands: temp folders and the home outside the project.
+bool InDropFolder(std::string_view path) {
+  if (StrContains(path, "/node_modules/.bin/")) return false;  // npm's PATH entries.
+  return StartsWith(path, "/tmp/") || StartsWith(path, "/var/tmp/") ||
+         StartsWith(path, "/dev/shm/") || (Under(path, kHome) && !Under(path, kProject));
+}
+
+bool IsInterpreter(std::string_view exe) {
+  std::string b = Base(exe);
+  return IsShell(exe) || b == "node" || b == "perl" || StartsWith(b, "python") || b == "ruby";
 }
 
 bool KeepEvent(const Event& e, std::string_view package_dir) {
@@ -161,6 +174,7 @@ std::vector<Finding> ApplyRules(const std::vector<Event>& events, const json::ar
     if (d.secret) secret_paths.insert(d.path);
   }
   int failed_forks = 0;
+  std::set<std::string> shell_downloader_phases;
   for (const Event& e : events) {
     const bool install = IsInstallPhase(e.phase);
     if (e.kind == "read" && e.ok && secret_paths.count(e.path)) {
@@ -173,17 +187,25 @@ std::vector<Finding> ApplyRules(const std::vector<Event>& events, const json::ar
                  (StrContains(cmd, "curl ") || StrContains(cmd, "wget ") ||
                   StrContains(cmd, "/dev/tcp/") || StrContains(cmd, "base64 -d") ||
                   StrContains(cmd, "| sh") || StrContains(cmd, "|sh") || StrContains(cmd, "| bash"))) {
-        add("downloader-spawned", "high", e.phase, StrCat("shell downloader: ", cmd.substr(0, 200)));
+        // npm's own `sh -c <script>` and the script's shells carry the same text: once a phase.
+        if (shell_downloader_phases.insert(e.phase).second) {
+          add("downloader-spawned", "high", e.phase, StrCat("shell downloader: ", cmd.substr(0, 200)));
+        }
       } else if (install && IsShell(e.path) && !e.parent_exe.empty() &&
                  !IsShell(e.parent_exe) && Base(e.parent_exe) != "npm" &&
                  (StrContains(cmd, " -i") || e.argv.size() <= 1)) {
         add("shell-spawned", "high", e.phase, StrCat("interactive shell from ", Base(e.parent_exe)));
       }
-      if (StartsWith(e.path, "/tmp/") || StartsWith(e.path, "/var/tmp/") ||
-          StartsWith(e.path, "/dev/shm/") ||
-          (Under(e.path, kHome) && !Under(e.path, kProject))) {
+      // A failed exec counts (a second stage in the wrong format is still an attempt), except
+      // ENOENT: PATH lookups try folders where nothing was dropped.
+      if (InDropFolder(e.path) && e.error != "ENOENT") {
         add("dropped-executable", "high", e.phase, StrCat("ran ", e.path));
+      } else if (IsInterpreter(e.path) && e.argv.size() >= 2 && InDropFolder(e.argv[1])) {
+        add("dropped-executable", "high", e.phase, StrCat("ran ", e.argv[1], " with ", Base(e.path)));
       }
+    } else if (e.kind == "chmod" && e.ok && InDropFolder(e.path) && !e.argv.empty() &&
+               (std::strtoul(e.argv[0].c_str(), nullptr, 8) & 0111) != 0) {
+      add("dropped-executable", "high", e.phase, StrCat("made executable: ", e.path));
     } else if ((e.kind == "write" || e.kind == "rename" || e.kind == "link" || e.kind == "chmod" ||
                 e.kind == "delete") && e.ok) {
       // A rename or link lands on its second path; a delete inside the package is the package

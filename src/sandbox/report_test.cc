@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/hash.h"
 #include "base/strings.h"
 #include "sandbox/decoys.h"
 

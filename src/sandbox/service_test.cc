@@ -105,7 +105,7 @@ TEST_F(SandboxServiceTest, CleanReportIsStoredAndDiffedAgainstThePreviousVersion
   auto r = service_->Report("pkg", "1.0.1");
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(*GetString(*r, "previous_version"), "1.0.0");
-  EXPECT_EQ(ToJson(r->at("new_behaviour")), R"(["exec: curl (postinstall)"])");
+  EXPECT_EQ(ToJson(r->at("new_behaviour")), R"j(["exec: curl (postinstall)"])j");
   EXPECT_EQ(service_->Report("pkg", "9.9.9").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(service_->Enqueue("pkg", "9.9.9", "admin").status().code(),
             absl::StatusCode::kNotFound);

@@ -32,7 +32,7 @@ TEST(Trace, ParsesLinesAndJoinsUnfinished) {
 
 TEST(Trace, EventsCarryPhaseAndResolvedPaths) {
   auto events = BuildEvents(ParseTrace(kTrace));
-  ASSERT_EQ(events.size(), 9u);
+  ASSERT_EQ(events.size(), 8u);
   EXPECT_EQ(events[0].kind, "exec");
   EXPECT_EQ(events[0].phase, "npm");
   EXPECT_EQ(events[1].phase, "postinstall");

@@ -56,7 +56,7 @@ TEST(Http, ParsesHead) {
   ASSERT_EQ(h->headers.size(), 2u);
   EXPECT_EQ(h->headers[1].first, "authorization");
   EXPECT_EQ(h->headers[1].second, "Bearer x");
-  EXPECT_EQ(h->head_end, 63u);
+  EXPECT_EQ(h->head_end, 65u);
   EXPECT_FALSE(ParseHttpHead("GET / HTTP/1.1\r\nHost: x\r\n").has_value());  // Incomplete.
   EXPECT_FALSE(ParseHttpHead("GET /\r\n\r\n").has_value());
   EXPECT_FALSE(ParseHttpHead("GET / HTTP/1.1\r\nno colon\r\n\r\n").has_value());
@@ -78,7 +78,7 @@ TEST(Tls, ReadsServerName) {
   body.push_back(0);       // session id
   u16(body, 2);
   body += "\x13\x01";      // one cipher suite
-  body += "\x01\x00";      // compression
+  body += std::string("\x01\x00", 2);  // compression
   u16(body, ext.size());
   body += ext;
   std::string hs = "\x01";
