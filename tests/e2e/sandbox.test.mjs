@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { bin, npmBin, out, tempDir, testsDir } from './harness.mjs';
+import { bin, npmBin, out, tempDir, testsDir, Registry, Client, makePackage } from './harness.mjs';
 
 const corpus = join(testsDir, 'sandbox_corpus');
 const home = tempDir('bulwark-sandbox-test-');
@@ -174,4 +174,76 @@ test('benign: a plain library loads with its exports and bin', { skip: !canRun }
   assert.match(r.output, /loaded lib\/index\.js/);
   assert.match(r.output, /loaded \.\/lib\/util\.js/);
   assert.match(r.output, /bin plain --help exited 0/);
+});
+
+
+// The sandbox in the registry: each accepted publish is queued and run; a version found
+// malicious is withdrawn, a moderation case opened and its owner told; the report is shown to
+// maintainers and admins only; the stats count it. The static gate is off so that only the
+// sandbox judges.
+async function poll(fn, ms = 60000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+test('registry: a publish is run, a malicious version quarantined and reported', { skip: !canRun }, async () => {
+  const reg = await new Registry({ config: 'scanning:\n  enabled: false\nsandbox:\n  enabled: true\n  timeout_seconds: 30\n  poll_ms: 200\n' }).start();
+  try {
+    const alice = reg.addUser('alice');
+    reg.addUser('bob');
+    const made = reg.cli(['user', 'add', 'root', '--email', 'root@example.com', '--password-stdin', '--admin'], 'correct horse battery\n');
+    assert.equal(made.status, 0, out(made));
+    const aliceCli = new Client(reg, await reg.token(alice));
+    const bobToken = await reg.token({ name: 'bob', password: 'correct horse battery' });
+    const adminToken = await reg.token({ name: 'root', password: 'correct horse battery' });
+    const get = (path, token) => fetch(reg.url + path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const dir = join(home, 'reg-pkg');
+    makePackage(dir, { name: 'sbx-victim', version: '1.0.0' });
+    let r = aliceCli.npm(['publish'], { cwd: dir });
+    assert.equal(r.status, 0, out(r));
+    const first = await poll(async () => { const res = await get('/-/bulwark/v1/reports/sbx-victim/1.0.0', aliceCli.token); return res.status === 200 && res.json(); });
+    assert.equal(first.verdict, 'clean', JSON.stringify(first.findings));
+
+    makePackage(dir, { name: 'sbx-victim', version: '1.0.1', scripts: { postinstall: 'node steal.js' } },
+      { 'steal.js': readFileSync(join(corpus, 'cred-stealer', 'steal.js'), 'utf8') });
+    r = aliceCli.npm(['publish'], { cwd: dir });
+    assert.equal(r.status, 0, out(r));
+    const second = await poll(async () => { const res = await get('/-/bulwark/v1/reports/sbx-victim/1.0.1', aliceCli.token); return res.status === 200 && res.json(); });
+    assert.equal(second.verdict, 'malicious');
+    assert.equal(second.previous_version, '1.0.0');
+    assert.ok(second.new_behaviour.some((b) => b.includes('credential-sent')), JSON.stringify(second.new_behaviour));
+    // Quarantined: no longer served.
+    const doc = await (await get('/sbx-victim')).json();
+    assert.deepEqual(Object.keys(doc.versions), ['1.0.0']);
+    // Reports are for maintainers and admins.
+    assert.equal((await get('/-/bulwark/v1/reports/sbx-victim/1.0.1', bobToken)).status, 404);
+    assert.equal((await get('/-/bulwark/v1/reports/sbx-victim/1.0.1')).status, 401);
+    assert.equal((await get('/-/bulwark/v1/reports/sbx-victim/1.0.1', adminToken)).status, 200);
+    // A moderation case and the owner's notice.
+    const list = reg.cli(['moderation', 'list']);
+    assert.match(list.stdout, /sbx-victim/, out(list));
+    const notices = await (await get('/-/bulwark/v1/notices', aliceCli.token)).json();
+    assert.match(JSON.stringify(notices), /sandbox-quarantine/);
+    // Stats, the CLI view and the admin queue.
+    const stats = await (await get('/-/bulwark/v1/stats', adminToken)).json();
+    assert.equal(stats.sandbox.reports, 2, JSON.stringify(stats.sandbox));
+    assert.equal(stats.sandbox.flagged, 1);
+    assert.equal(stats.sandbox.quarantined, 1);
+    const show = reg.cli(['sandbox', 'show', 'sbx-victim@1.0.1']);
+    assert.match(show.stdout, /sbx-victim@1\.0\.1: malicious/, out(show));
+    assert.match(show.stdout, /new since the previous version/);
+    const queue = (token) => fetch(reg.url + '/-/bulwark/v1/sandbox/queue', { method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'sbx-victim', version: '1.0.0' }) });
+    assert.equal((await queue(bobToken)).status, 403);
+    assert.equal((await queue(adminToken)).status, 202);
+  } finally {
+    await reg.stop();
+    reg.cleanup();
+  }
 });
