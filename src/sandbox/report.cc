@@ -79,7 +79,10 @@ bool IsInterpreter(std::string_view exe) {
 }
 
 bool KeepEvent(const Event& e, std::string_view package_dir) {
-  if (e.phase == "npm" || e.exe == "npm") return false;
+  if (e.phase == "npm") return false;
+  // npm run by a script: its file and network work is the package manager's, but what it runs
+  // (and that it was run, `npm publish` included) is the package's doing.
+  if (e.exe == "npm" && e.kind != "exec") return false;
   if (e.kind == "exec" || e.kind == "ptrace" || e.kind == "kill" || e.kind == "sleep" ||
       e.kind == "clone-failed") {
     return true;
@@ -181,6 +184,11 @@ std::vector<Finding> ApplyRules(const std::vector<Event>& events, const json::ar
       add("decoy-secret-read", "high", e.phase, StrCat("read ", e.path));
     } else if (e.kind == "exec") {
       const std::string cmd = StrJoin(e.argv, " ");
+      // A script publishing: the worm pattern (Shai-Hulud republishes with a found token).
+      if (install && (StrContains(cmd, "npm publish") || StrContains(cmd, "npm-cli.js publish") ||
+                      StrContains(cmd, "/npm publish"))) {
+        add("npm-publish-from-script", "high", e.phase, cmd.substr(0, 200));
+      }
       if (IsDownloader(e.path)) {
         add("downloader-spawned", "high", e.phase, StrCat("ran ", Base(e.path), ": ", cmd.substr(0, 200)));
       } else if (IsShell(e.path) &&
@@ -284,10 +292,17 @@ json::object BuildReport(const ReportInput& in) {
   const std::string package_dir =
       in.name.empty() ? StrCat(kProject, "/node_modules") : StrCat(kProject, "/node_modules/", in.name);
   std::vector<Event> all = BuildEvents(ParseTrace(in.run.trace));
+  // Files the package's scripts created themselves: deleting those is cleaning up, not hiding.
+  std::set<std::string> created;
+  for (const Event& e : all) {
+    if (e.kind == "write" && e.ok && e.phase != "npm") created.insert(e.path);
+    if (e.kind == "rename" && e.ok && e.phase != "npm") created.insert(e.path2);
+  }
   std::vector<Event> kept;
   size_t dropped = 0;
   for (Event& e : all) {
     if (!KeepEvent(e, package_dir)) continue;
+    if (e.kind == "delete" && Under(e.path, package_dir) && created.count(e.path)) continue;
     if (kept.size() >= kMaxEvents) {
       ++dropped;
       continue;

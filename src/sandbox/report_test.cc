@@ -113,3 +113,31 @@ TEST(Report, NpmWorkIsFilteredAndDiffShowsNew) {
 
 }  // namespace
 }  // namespace bulwark::sandbox
+
+namespace bulwark::sandbox {
+namespace {
+
+TEST(Report, NpmRunByAScriptIsThePackageManagerAndCleanupIsNotHiding) {
+  ReportInput in;
+  in.name = "pkg";
+  in.version = "1.0.0";
+  in.honey_token = kToken;
+  in.run.trace =
+      "5 10.0 execve(\"/usr/bin/sh\", [\"sh\", \"-c\", \"npm install x\"], [\"npm_lifecycle_event=postinstall\"]) = 0\n"
+      "5 10.1 execve(\"/usr/bin/node\", [\"node\", \"/usr/bin/npm\", \"install\", \"x\"], [\"npm_lifecycle_event=postinstall\"]) = 0\n"
+      "5 10.2 openat(AT_FDCWD</x>, \"/home/user/.npmrc\", O_RDONLY) = 3</home/user/.npmrc>\n"
+      "6 10.3 execve(\"/usr/bin/node\", [\"node\", \"install.js\"], [\"npm_lifecycle_event=postinstall\"]) = 0\n"
+      "6 10.4 openat(AT_FDCWD</x>, \"/home/user/project/node_modules/pkg/tmp/package.json\", O_WRONLY|O_CREAT, 0644) = 3</home/user/project/node_modules/pkg/tmp/package.json>\n"
+      "6 10.5 unlink(\"/home/user/project/node_modules/pkg/tmp/package.json\") = 0\n"
+      "6 10.6 unlink(\"/home/user/project/node_modules/pkg/install.js\") = 0\n"
+      "7 10.7 execve(\"/usr/bin/npm\", [\"npm\", \"publish\"], [\"npm_lifecycle_event=postinstall\"]) = 0\n";
+  json::object r = BuildReport(in);
+  std::string findings = ToJson(r.at("findings"));
+  EXPECT_FALSE(StrContains(findings, "decoy-secret-read")) << findings;
+  EXPECT_FALSE(StrContains(findings, "tmp/package.json")) << findings;
+  EXPECT_TRUE(StrContains(findings, "self-deletion: /home/user/project/node_modules/pkg/install.js")) << findings;
+  EXPECT_TRUE(StrContains(findings, "npm-publish-from-script")) << findings;
+}
+
+}  // namespace
+}  // namespace bulwark::sandbox

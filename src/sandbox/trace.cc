@@ -270,9 +270,15 @@ std::vector<Event> BuildEvents(const std::vector<Syscall>& calls) {
         p.phase = phase;
         p.exe = e.path;
       }
-      // node running npm itself is the package manager, whatever phase it inherited.
-      if (e.ok && e.argv.size() > 1 && EndsWith(e.argv[1], "npm-cli.js")) p.exe = "npm";
-      if (e.ok && !e.argv.empty() && EndsWith(e.path, "/npm")) p.exe = "npm";
+      // npm itself (run by a script, as esbuild's installer does) is the package manager, whatever
+      // phase it inherited: its reads of ~/.npmrc and its cache are its own. `/usr/bin/npm` is
+      // a script, so the exec that runs it is node's with the script as argv[1].
+      auto is_npm = [](std::string_view path) {
+        size_t slash = path.rfind('/');
+        std::string_view base = slash == std::string_view::npos ? path : path.substr(slash + 1);
+        return base == "npm" || base == "npx" || base == "npm-cli.js" || base == "npx-cli.js";
+      };
+      if (e.ok && (is_npm(e.path) || (e.argv.size() > 1 && is_npm(e.argv[1])))) p.exe = "npm";
     } else if (n == "open" || n == "openat" || n == "creat") {
       const bool at = n == "openat";
       std::string path = Arg(a, at ? 1 : 0);
