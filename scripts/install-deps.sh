@@ -25,6 +25,8 @@ PACKAGES=(
   chromium
   # npm audit signatures e2e: network/mount namespaces, a loopback TLS TUF mirror (tests/e2e/signatures)
   util-linux mount iproute2 openssl
+  # the sandbox's recorder (docs/sandbox.md); perl is used by its ptrace containment test
+  strace perl-base
 )
 
 missing=()

@@ -50,7 +50,8 @@ class SandboxService {
 
   // The stored report with "new_behaviour" (the diff against the previous version's report).
   absl::StatusOr<json::object> Report(std::string_view name, std::string_view version);
-  // One line for the moderation view (ModerationService::SetSandboxLookup), or nullopt.
+  // The report's verdict, findings and new behaviour as JSON, for the moderation view
+  // (ModerationService::SetSandboxLookup); nullopt when there is no report.
   std::optional<std::string> Summary(std::string_view name, std::string_view version);
   absl::StatusOr<json::object> Stats();
 

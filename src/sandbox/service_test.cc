@@ -109,7 +109,10 @@ TEST_F(SandboxServiceTest, CleanReportIsStoredAndDiffedAgainstThePreviousVersion
   EXPECT_EQ(service_->Report("pkg", "9.9.9").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(service_->Enqueue("pkg", "9.9.9", "admin").status().code(),
             absl::StatusCode::kNotFound);
-  EXPECT_TRUE(service_->Summary("pkg", "1.0.1").has_value());
+  auto summary = service_->Summary("pkg", "1.0.1");
+  ASSERT_TRUE(summary.has_value());
+  EXPECT_EQ(*summary,
+            R"j({"verdict":"clean","findings":[],"previous_version":"1.0.0","new_behaviour":["exec: curl (postinstall)"]})j");
 }
 
 TEST_F(SandboxServiceTest, MaliciousVersionIsQuarantinedOwnersToldAndCaseOpened) {

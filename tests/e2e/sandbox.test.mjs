@@ -227,6 +227,9 @@ test('registry: a publish is run, a malicious version quarantined and reported',
     // A moderation case and the owner's notice.
     const list = reg.cli(['moderation', 'list']);
     assert.match(list.stdout, /sbx-victim/, out(list));
+    const caseId = /#(\d+) .*sbx-victim/.exec(list.stdout)[1];
+    const shown = reg.cli(['moderation', 'show', caseId]);
+    assert.match(shown.stdout, /sandbox report: .*"verdict":"malicious"/, out(shown));
     const notices = await (await get('/-/bulwark/v1/notices', aliceCli.token)).json();
     assert.match(JSON.stringify(notices), /sandbox-quarantine/);
     // Stats, the CLI view and the admin queue.
