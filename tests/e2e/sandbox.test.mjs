@@ -245,6 +245,11 @@ test('registry: a publish is run, a malicious version quarantined and reported',
       body: JSON.stringify({ name: 'sbx-victim', version: '1.0.0' }) });
     assert.equal((await queue(bobToken)).status, 403);
     assert.equal((await queue(adminToken)).status, 202);
+    // An admin re-runs a version here, now: the stored report is replaced, still clean.
+    const now = reg.cli(['sandbox', 'queue', 'sbx-victim@1.0.0', '--now']);
+    assert.equal(now.status, 0, out(now));
+    assert.match(now.stdout, /sbx-victim@1\.0\.0: clean/);
+    assert.equal(reg.cli(['sandbox', 'show', 'sbx-victim@9.9.9']).status, 2);
   } finally {
     await reg.stop();
     reg.cleanup();
