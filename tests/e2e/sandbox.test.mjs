@@ -30,7 +30,7 @@ before(async () => {
   listener = createServer((s) => { hostConnections++; s.destroy(); });
   await new Promise((resolve) => listener.listen(47123, '127.0.0.1', resolve).on('error', resolve));
 });
-after(() => listener.close());
+after(() => { listener.close(); rmSync(home, { recursive: true, force: true }); });
 
 function pack(folder) {
   const dest = join(home, 'tarballs');
