@@ -31,6 +31,8 @@ PACKAGES=(
   util-linux mount iproute2 openssl
   # mail e2e (docs/email.md): a real SMTP server on loopback; libcurl's SMTP client
   python3-aiosmtpd libcurl4-openssl-dev
+  # the sandbox's recorder (docs/sandbox.md); perl is used by its ptrace containment test
+  strace perl-base
 )
 
 missing=()

@@ -314,6 +314,7 @@ http::Response RegistryApi::Dispatch(Ctx& ctx) {
   if (auto r = EmailRoute(ctx, p)) return std::move(*r);
   if (p == "/-/bulwark/v1/proxy/refusals" && get) return ProxyRefusals(ctx);
   if (auto r = ModerationRoute(ctx, p)) return std::move(*r);
+  if (auto r = SandboxRoute(ctx, p)) return std::move(*r);
   return ErrorResponse(absl::NotFoundError("Not found"));
 }
 

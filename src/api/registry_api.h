@@ -27,6 +27,9 @@ class EmailSecurity;  // accounts/email (docs/email.md)
 namespace proxy {
 class Proxy;
 }
+namespace sandbox {
+class SandboxService;
+}  // namespace sandbox
 class AdvisoryIndexCache;  // audit_handlers.cc
 std::shared_ptr<AdvisoryIndexCache> NewAdvisoryIndexCache(AdvisoryStore* store);
 
@@ -58,6 +61,8 @@ class RegistryApi final : public http::Application {
   // Accounts whose email domain is flagged get an npm-notice on their authenticated requests
   // (docs/email-domains.md). Not owned; null: no notice.
   void SetEmailDomainStatus(const EmailDomainStatus* status) { email_domains_ = status; }
+  // Sandbox reports and the admin queue endpoint (not owned; null: those answer 503).
+  void SetSandbox(sandbox::SandboxService* sandbox) { sandbox_ = sandbox; }
 
   uint64_t BodyLimit(const http::RequestHead& head) override;
   bool TryFast(const http::Request& request, http::Response& response) override;
@@ -205,6 +210,8 @@ class RegistryApi final : public http::Application {
                                              const std::string& spec, const absl::Status& local);
   // GET /-/bulwark/v1/proxy/refusals: the proxy's security events, for administrators.
   http::Response ProxyRefusals(Ctx& ctx);
+  // sandbox_handlers.cc
+  std::optional<http::Response> SandboxRoute(Ctx& ctx, const std::string& decoded_path);
   // audit_handlers.cc
   http::Response AuditBulk(Ctx& ctx);
   http::Response AuditQuick(Ctx& ctx);
@@ -229,6 +236,7 @@ class RegistryApi final : public http::Application {
   const EmailDomainStatus* email_domains_ = nullptr;
   EmailSecurity* email_ = nullptr;
   proxy::Proxy* proxy_ = nullptr;
+  sandbox::SandboxService* sandbox_ = nullptr;
 };
 
 // JSON response helpers shared by the handler files.

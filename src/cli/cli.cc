@@ -165,6 +165,7 @@ int Main(int argc, char** argv) {
   AddDomainsCommands(app, flags, exit_code);
   AddRecoveryCommands(app, flags, exit_code);
   AddProxyCommands(app, flags, exit_code);
+  AddSandboxCommands(app, flags, exit_code);
 
   CLI11_PARSE(app, argc, argv);
   if (exit_code >= 0) return exit_code;

@@ -37,5 +37,6 @@ void AddScanCommand(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddDomainsCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddRecoveryCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 void AddProxyCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
+void AddSandboxCommands(CLI::App& app, CommonFlags& flags, int& exit_code);
 
 }  // namespace bulwark::cli

@@ -236,6 +236,7 @@ absl::StatusOr<PublishResult> PackageService::Publish(const Identity& who, std::
     return CommitVersion(p, who, fresh, result);
   });
   BULWARK_RETURN_IF_ERROR(s);
+  if (on_published_ && !result.already_published) on_published_(result.name, result.version);
   return result;
 }
 

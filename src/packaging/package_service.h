@@ -58,6 +58,11 @@ class PackageService {
 
   // Called with the package name after every committed change (cache invalidation).
   void OnChange(std::function<void(const std::string&)> listener) { on_change_ = listener; }
+  // Called with name and version after a publish is committed and served (not for a held
+  // version or an identical retry): the sandbox queues its run here. Set before serving.
+  void OnPublished(std::function<void(const std::string&, const std::string&)> listener) {
+    on_published_ = std::move(listener);
+  }
   // The gate new package names must pass (not owned; may be null: no gate). Set before serving.
   void SetNameGate(NameGate* gate) { name_gate_ = gate; }
   // The registry's signing keys (not owned; may be null: versions are published unsigned). With
@@ -142,6 +147,7 @@ class PackageService {
   const AccessPolicy& policy_;
   const RegistryOptions options_;
   std::function<void(const std::string&)> on_change_;
+  std::function<void(const std::string&, const std::string&)> on_published_;
   NameGate* name_gate_ = nullptr;
   VersionSigner* signer_ = nullptr;
   PublishGate* publish_gate_ = nullptr;

@@ -115,6 +115,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
     accounts->RecordEvent(kind, user, "", std::move(detail), package);
   };
   app->moderation_->SetEventSink(events);
+  BULWARK_RETURN_IF_ERROR(app->OpenSandbox(mode));
   if (app->scan_gate_) app->scan_gate_->SetEventSink(events);
   // The expired-domain monitor (docs/email-domains.md).
   BULWARK_RETURN_IF_ERROR(app->OpenDomainMonitor(mode));
@@ -162,6 +163,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
   BULWARK_RETURN_IF_ERROR(app->OpenEmail(mode));
   // Password reset and recovery by email refuse accounts whose domain the monitor flagged.
   if (app->email_security_) app->email_security_->SetDomainStatus(app->domain_monitor_.get());
+  app->stats_->Add(NewSandboxStats(*app->sandbox_store_));
   app->api_ = std::make_unique<RegistryApi>(*app->accounts_, *app->packages_, RealClock(),
                                             config.api, app->downloads_.get(),
                                             app->advisories_.get());
@@ -186,6 +188,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
                         app->name_policy_.get(), app->scanner_.get(), fetched_limits, events));
     app->api_->SetProxy(app->proxy_.get());
   }
+  app->api_->SetSandbox(app->sandbox_.get());
   app->server_ = http::NewBeastServer(config.server, *app->api_);
   return app;
 }

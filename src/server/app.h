@@ -23,6 +23,8 @@
 #include "accounts/mfa_policy.h"
 #include "jobs/high_impact.h"
 #include "bulwark/storage/moderation_store.h"
+#include "bulwark/storage/sandbox_store.h"
+#include "sandbox/service.h"
 #include "http/server.h"
 #include "bulwark/env/http_client.h"
 #include "bulwark/storage/proxy_store.h"
@@ -58,6 +60,9 @@ class App {
   // Builds the typosquat index (logging its size, build time and memory) and the name policy.
   // Idempotent. A missing snapshot is a warning (see name_index_info()), not an error.
   absl::Status LoadNamePolicy();
+  // server/sandbox_wiring.cc: the report store and the sandbox service; in serve mode with
+  // sandbox.enabled, the publish hook and the queue worker.
+  absl::Status OpenSandbox(Mode mode);
   NamePolicy* name_policy() { return name_policy_.get(); }  // Null before LoadNamePolicy().
   const NameIndexInfo& name_index_info() const { return name_index_info_; }
   const Config& config() const { return config_; }
@@ -96,6 +101,7 @@ class App {
   // The upstream proxy (docs/proxy.md); null without uplinks in the config.
   proxy::Proxy* proxy() { return proxy_.get(); }
   ProxyStore* proxy_store() { return proxy_store_.get(); }
+  sandbox::SandboxService& sandbox() { return *sandbox_; }
 
  private:
   App() = default;
@@ -126,6 +132,8 @@ class App {
   std::unique_ptr<ScanGate> scan_gate_;
   std::unique_ptr<PartnerKeySource> partner_keys_;
   std::unique_ptr<ModerationService> moderation_;
+  std::unique_ptr<SandboxStore> sandbox_store_;            // docs/sandbox.md
+  std::unique_ptr<sandbox::SandboxService> sandbox_;
   NameIndexInfo name_index_info_;
   std::unique_ptr<NamePolicy> name_policy_;
   std::unique_ptr<DownloadCounter> downloads_;

@@ -184,7 +184,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
                                  "limits", "auth", "publish", "packages", "typosquat",
                                  "private", "signing", "scanning", "moderation",
                                  "email_domains", "packuments", "email",
-                                 "uplinks", "proxy"};
+                                 "uplinks", "proxy", "sandbox"};
   for (const auto& kv : root) {
     std::string key = kv.first.as<std::string>();
     if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
@@ -358,6 +358,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
   BULWARK_RETURN_IF_ERROR(ParseEmailConfig(root["email"], base_dir, c.email));
   BULWARK_RETURN_IF_ERROR(
       ParseProxyConfig(root["uplinks"], root["packages"], root["proxy"], c.proxy));
+  BULWARK_RETURN_IF_ERROR(ParseSandboxConfig(root["sandbox"], c.sandbox));
   return c;
 }
 

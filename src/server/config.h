@@ -17,6 +17,7 @@
 #include "security/name_policy.h"
 #include "server/domains_config.h"
 #include "server/email_config.h"
+#include "server/sandbox_config.h"
 #include "server/scanning_config.h"
 
 namespace bulwark {
@@ -39,6 +40,7 @@ struct Config {
   // `signing.keys_dir`: the registry's signing keys; empty: <data_dir>/keys/signing. Absolute
   // when set in a file (relative paths are taken from the config file's folder).
   std::string signing_keys_dir;
+  SandboxConfig sandbox;              // `sandbox:` (docs/sandbox.md).
   ScanningConfig scanning;            // `scanning:` and `moderation:` (docs/moderation.md).
   DomainsConfig email_domains;        // `email_domains:` (docs/email-domains.md).
   EmailConfig email;                  // `email:` (docs/email.md).

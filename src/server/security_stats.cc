@@ -181,10 +181,29 @@ class ModerationStats final : public StatsSection {
   ModerationService& moderation_;
 };
 
+class SandboxStats final : public StatsSection {
+ public:
+  explicit SandboxStats(SandboxStore& reports) : reports_(reports) {}
+  std::string name() const override { return "sandbox"; }
+  absl::StatusOr<json::object> Collect() override {
+    BULWARK_ASSIGN_OR_RETURN(SandboxCounts c, reports_.Counts());
+    return json::object{{"reports", c.reports},       {"flagged", c.flagged},
+                        {"suspicious", c.suspicious}, {"quarantined", c.quarantined},
+                        {"queued", c.queued}};
+  }
+
+ private:
+  SandboxStore& reports_;
+};
+
 }  // namespace
 
 std::unique_ptr<StatsSection> NewModerationStats(ModerationService& moderation) {
   return std::make_unique<ModerationStats>(moderation);
+}
+
+std::unique_ptr<StatsSection> NewSandboxStats(SandboxStore& reports) {
+  return std::make_unique<SandboxStats>(reports);
 }
 
 }  // namespace bulwark

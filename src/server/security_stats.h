@@ -10,6 +10,7 @@
 #include "bulwark/storage/domain_store.h"
 #include "bulwark/storage/email_store.h"
 #include "bulwark/storage/metadata_store.h"
+#include "bulwark/storage/sandbox_store.h"
 #include "bulwark/storage/security_store.h"
 #include "bulwark/storage/webauthn_store.h"
 #include "jobs/high_impact.h"
@@ -35,5 +36,8 @@ std::unique_ptr<StatsSection> NewEmailDomainStats(DomainStore& domains);
 // blocked (flagged email domain), addresses verified, recovery requests, the mail queue.
 // `mail` may be null (mail not configured: event figures only).
 std::unique_ptr<StatsSection> NewEmailStats(SecurityStore& events, EmailStore* mail);
+// "sandbox": run-time reports produced, flagged malicious, suspicious, versions quarantined,
+// runs queued (docs/sandbox.md).
+std::unique_ptr<StatsSection> NewSandboxStats(SandboxStore& reports);
 
 }  // namespace bulwark
