@@ -14,6 +14,8 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libabsl-dev libsqlite3-dev libssl-dev libargon2-dev libarchive-dev zlib1g-dev
   libyaml-cpp-dev libcli11-dev libfmt-dev
+  # trusted publishing fetches OIDC discovery documents and JWKS (src/env/curl_fetcher.cc)
+  libcurl4-openssl-dev
   # publish-time scanner (docs/scanning.md): JavaScript parser runtime, pattern engines
   libtree-sitter-dev libhyperscan-dev libyara-dev
   # tests, fuzzing, benchmarks

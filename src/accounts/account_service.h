@@ -51,11 +51,18 @@ struct TokenOptions {
   std::vector<std::string> packages;        // Package names; validated.
   std::vector<std::string> scopes;          // "@scope" or "scope"; stored as "@scope".
   bool bypass_2fa = false;
+  // A login session (`npm login`, web or legacy): without `lifetime` it lives
+  // AccountOptions::login_token_lifetime instead of the token default.
+  bool login_session = false;
 };
 
 struct AccountOptions {
   Argon2Params argon2;
-  absl::Duration session_token_lifetime = absl::Hours(24 * 30);
+  // Tokens `npm login` mints (auth.login_token_hours): short, as npmjs' since late 2025, so a
+  // token left in a CI log or a laptop backup is dead by the next day.
+  absl::Duration login_token_lifetime = absl::Hours(12);
+  // `npm token create` without --expires (auth.token_lifetime_days).
+  absl::Duration session_token_lifetime = absl::Hours(24 * 7);
   absl::Duration max_token_lifetime = absl::Hours(24 * 365);  // Read-only tokens.
   // Tokens that can write live at most this long (npmjs: 90 days).
   absl::Duration max_write_token_lifetime = absl::Hours(24 * 90);

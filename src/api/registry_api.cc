@@ -214,8 +214,10 @@ http::Response RegistryApi::Handle(const http::Request& req) {
   http::Response res = Dispatch(ctx);
   RecordBlockedWrite(ctx, res);
   if (!ctx.notice.empty()) res.Set("npm-notice", ctx.notice);
-  if (!ctx.auth.rejected.empty() && res.status < 400) {
-    // A dead token on a read is served anonymously, with a hint (npm/cli#8816).
+  if (!ctx.auth.rejected.empty() && (res.status < 400 || res.status == 401) &&
+      ctx.notice.empty() && !StartsWith(req.path, "/-/npm/v1/oidc/")) {
+    // A dead token on a read is served anonymously, with a hint (npm/cli#8816); on a 401 the
+    // notice is what npm shows besides its generic E401 text (it prints notices on errors).
     res.Set("npm-notice", ctx.auth.rejected);
   }
   return res;
@@ -287,7 +289,16 @@ http::Response RegistryApi::Dispatch(Ctx& ctx) {
   if (StartsWith(p, "/-/npm/v1/tokens/token/") && m == "DELETE") {
     return RevokeToken(ctx, p.substr(23));
   }
-  if (StartsWith(p, "/-/package/")) return PackageSubresource(ctx, SplitSegments(p, 2));
+  if (StartsWith(p, "/-/package/")) {
+    std::vector<std::string> segs = SplitSegments(p, 2);
+    if (segs.size() >= 4 && segs[3] == "trust") return TrustRoute(ctx, segs);
+    return PackageSubresource(ctx, segs);
+  }
+  // Absolute path: npm drops a registry path prefix here (npm-registry-api.md §9.1).
+  constexpr std::string_view kOidcExchange = "/-/npm/v1/oidc/token/exchange/package/";
+  if (StartsWith(p, kOidcExchange) && m == "POST") {
+    return OidcExchange(ctx, p.substr(kOidcExchange.size()));
+  }
   if (p == "/-/_view/starredByUser" && get) return StarredByUser(ctx);
   if (StartsWith(p, "/-/user/") && EndsWith(p, "/package") && get) {
     return UserPackages(ctx, p.substr(8, p.size() - 8 - 8));

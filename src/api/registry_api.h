@@ -22,6 +22,9 @@
 namespace bulwark {
 
 class ModerationService;
+namespace oidc {
+class TrustedPublishing;
+}
 class AdvisoryIndexCache;  // audit_handlers.cc
 std::shared_ptr<AdvisoryIndexCache> NewAdvisoryIndexCache(AdvisoryStore* store);
 
@@ -63,6 +66,8 @@ class RegistryApi final : public http::Application {
   void SetStats(StatsReport* stats) { stats_ = stats; }
   // Security keys (web pages, web 2FA). Optional; must outlive the API. Set before serving.
   void SetSecurityKeys(SecurityKeys* keys) { keys_ = keys; }
+  // Trusted publishing (`npm trust`, the OIDC exchange). Not owned; null: those answer 501.
+  void SetTrustedPublishing(oidc::TrustedPublishing* trust) { trust_ = trust; }
 
  private:
   struct Ctx {
@@ -165,6 +170,9 @@ class RegistryApi final : public http::Application {
   http::Response AuditQuick(Ctx& ctx);
   // keys_handlers.cc
   http::Response GetSigningKeys(Ctx& ctx);
+  // trust_handlers.cc: /-/package/<pkg>/trust[/<id>] and the OIDC token exchange.
+  http::Response TrustRoute(Ctx& ctx, const std::vector<std::string>& segs);
+  http::Response OidcExchange(Ctx& ctx, const std::string& package);
   // advisory_admin_handlers.cc: /-/bulwark/v1/advisories[/ID]
   http::Response AdvisoryAdmin(Ctx& ctx, const std::string& id);
 
@@ -181,6 +189,7 @@ class RegistryApi final : public http::Application {
   StatsReport* stats_ = nullptr;
   SecurityKeys* keys_ = nullptr;
   ModerationService* moderation_ = nullptr;
+  oidc::TrustedPublishing* trust_ = nullptr;
 };
 
 // JSON response helpers shared by the handler files.

@@ -162,6 +162,14 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
   app->api_->SetStats(app->stats_.get());
   app->api_->SetSecurityKeys(app->keys_.get());
   app->api_->SetModeration(app->moderation_.get());
+  // Trusted publishing: the OIDC issuers come from config (docs/trusted-publishing.md).
+  BULWARK_ASSIGN_OR_RETURN(app->trust_store_,
+                           NewSqliteTrustStore(config.data_dir + "/bulwark.sqlite3"));
+  app->http_fetcher_ = NewCurlHttpFetcher();
+  app->trust_ = std::make_unique<oidc::TrustedPublishing>(
+      *app->trust_store_, *app->http_fetcher_, RealClock(), SystemRandom(),
+      config.trusted_publishing);
+  if (!config.trusted_publishing.issuers.empty()) app->api_->SetTrustedPublishing(app->trust_.get());
   app->server_ = http::NewBeastServer(config.server, *app->api_);
   return app;
 }

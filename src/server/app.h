@@ -8,6 +8,9 @@
 #include "accounts/account_service.h"
 #include "accounts/security_keys.h"
 #include "bulwark/storage/webauthn_store.h"
+#include "bulwark/storage/trust_store.h"
+#include "bulwark/env/http_fetcher.h"
+#include "accounts/oidc/trusted_publishing.h"
 #include "api/registry_api.h"
 #include "bulwark/env/blob_store.h"
 #include "bulwark/storage/advisory_store.h"
@@ -101,6 +104,10 @@ class App {
   std::unique_ptr<DownloadCounter> downloads_;
   std::unique_ptr<Periodic> flush_downloads_;  // Serve mode only; flushes once more at exit.
   std::unique_ptr<Periodic> security_jobs_;    // Serve mode: high-impact refresh, event pruning.
+  // Trusted publishing (docs/trusted-publishing.md); before api_, which points to it.
+  std::unique_ptr<TrustStore> trust_store_;
+  std::unique_ptr<HttpFetcher> http_fetcher_;
+  std::unique_ptr<oidc::TrustedPublishing> trust_;
   std::unique_ptr<RegistryApi> api_;
   std::unique_ptr<http::Server> server_;
 };

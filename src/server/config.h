@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "accounts/access_policy.h"
+#include "accounts/oidc/trusted_publishing.h"
 #include "accounts/account_service.h"
 #include "accounts/security_keys.h"
 #include "api/registry_api.h"
@@ -37,6 +38,8 @@ struct Config {
   // when set in a file (relative paths are taken from the config file's folder).
   std::string signing_keys_dir;
   ScanningConfig scanning;            // `scanning:` and `moderation:` (docs/moderation.md).
+  // `trusted_publishing:` (docs/trusted-publishing.md); no issuers: OIDC exchange refused.
+  oidc::TrustedPublishingOptions trusted_publishing;
 };
 
 // InvalidArgument naming the key and the problem for a bad file; NotFound when it is missing.
