@@ -182,6 +182,10 @@ absl::StatusOr<json::object> RegistryApi::JsonBody(const Ctx& ctx) const {
 uint64_t RegistryApi::BodyLimit(const http::RequestHead& head) {
   if (head.method == "GET" || head.method == "HEAD") return 0;
   if (head.method == "PUT" && !StartsWith(head.path, "/-/")) return options_.max_publish_body;
+  // `npm stage publish` posts the whole publish document (§9.4).
+  if (head.method == "POST" && StartsWith(head.path, "/-/stage/package/")) {
+    return options_.max_publish_body;
+  }
   return options_.max_json_body;
 }
 
@@ -294,6 +298,7 @@ http::Response RegistryApi::Dispatch(Ctx& ctx) {
     if (segs.size() >= 4 && segs[3] == "trust") return TrustRoute(ctx, segs);
     return PackageSubresource(ctx, segs);
   }
+  if (p == "/-/stage" || StartsWith(p, "/-/stage/")) return StageRoute(ctx, p);
   // Absolute path: npm drops a registry path prefix here (npm-registry-api.md §9.1).
   constexpr std::string_view kOidcExchange = "/-/npm/v1/oidc/token/exchange/package/";
   if (StartsWith(p, kOidcExchange) && m == "POST") {

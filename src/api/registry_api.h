@@ -25,6 +25,8 @@ class ModerationService;
 namespace oidc {
 class TrustedPublishing;
 }
+class StageStore;
+struct StagedVersion;
 class AdvisoryIndexCache;  // audit_handlers.cc
 std::shared_ptr<AdvisoryIndexCache> NewAdvisoryIndexCache(AdvisoryStore* store);
 
@@ -68,6 +70,8 @@ class RegistryApi final : public http::Application {
   void SetSecurityKeys(SecurityKeys* keys) { keys_ = keys; }
   // Trusted publishing (`npm trust`, the OIDC exchange). Not owned; null: those answer 501.
   void SetTrustedPublishing(oidc::TrustedPublishing* trust) { trust_ = trust; }
+  // Staged publishing (`npm stage`). Not owned; null: those answer 501.
+  void SetStageStore(StageStore* stages) { stages_ = stages; }
 
  private:
   struct Ctx {
@@ -173,6 +177,10 @@ class RegistryApi final : public http::Application {
   // trust_handlers.cc: /-/package/<pkg>/trust[/<id>] and the OIDC token exchange.
   http::Response TrustRoute(Ctx& ctx, const std::vector<std::string>& segs);
   http::Response OidcExchange(Ctx& ctx, const std::string& package);
+  // stage_handlers.cc: /-/stage...
+  http::Response StageRoute(Ctx& ctx, const std::string& decoded_path);
+  // Owners of the package (or, for a new package, whoever staged it) see a staged version.
+  absl::StatusOr<bool> MaySeeStaged(const Identity& who, const StagedVersion& v);
   // advisory_admin_handlers.cc: /-/bulwark/v1/advisories[/ID]
   http::Response AdvisoryAdmin(Ctx& ctx, const std::string& id);
 
@@ -190,6 +198,7 @@ class RegistryApi final : public http::Application {
   SecurityKeys* keys_ = nullptr;
   ModerationService* moderation_ = nullptr;
   oidc::TrustedPublishing* trust_ = nullptr;
+  StageStore* stages_ = nullptr;
 };
 
 // JSON response helpers shared by the handler files.

@@ -170,6 +170,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
       *app->trust_store_, *app->http_fetcher_, RealClock(), SystemRandom(),
       config.trusted_publishing);
   if (!config.trusted_publishing.issuers.empty()) app->api_->SetTrustedPublishing(app->trust_.get());
+  BULWARK_ASSIGN_OR_RETURN(app->stage_store_,
+                           NewSqliteStageStore(config.data_dir + "/bulwark.sqlite3"));
+  app->api_->SetStageStore(app->stage_store_.get());
   app->server_ = http::NewBeastServer(config.server, *app->api_);
   return app;
 }

@@ -9,6 +9,7 @@
 #include "accounts/security_keys.h"
 #include "bulwark/storage/webauthn_store.h"
 #include "bulwark/storage/trust_store.h"
+#include "bulwark/storage/stage_store.h"
 #include "bulwark/env/http_fetcher.h"
 #include "accounts/oidc/trusted_publishing.h"
 #include "api/registry_api.h"
@@ -108,6 +109,7 @@ class App {
   std::unique_ptr<TrustStore> trust_store_;
   std::unique_ptr<HttpFetcher> http_fetcher_;
   std::unique_ptr<oidc::TrustedPublishing> trust_;
+  std::unique_ptr<StageStore> stage_store_;  // Staged publishing (docs/staging.md).
   std::unique_ptr<RegistryApi> api_;
   std::unique_ptr<http::Server> server_;
 };

@@ -1,0 +1,223 @@
+// Staged publishing over the npm protocol (docs/staging.md, npm-registry-api.md §9.4):
+// `npm stage publish|list|view|download|approve|reject`. A staged version is stored, not
+// served; an owner with 2FA approves it with a one-time password, which then runs the normal
+// publish of exactly the stored document (tarball digest re-checked).
+
+#include <algorithm>
+
+#include "accounts/tokens.h"
+#include "api/registry_api.h"
+#include "api/routes.h"
+#include "base/hash.h"
+#include "base/package_name.h"
+#include "base/strings.h"
+#include "base/time_format.h"
+#include "bulwark/storage/stage_store.h"
+
+namespace bulwark {
+namespace {
+
+constexpr int64_t kMaxPerPage = 100;
+
+json::object ItemJson(const StagedVersion& v) {
+  return json::object{{"id", v.id},
+                      {"packageName", v.package},
+                      {"version", v.version},
+                      {"tag", v.tag},
+                      {"createdAt", FormatIsoTime(v.created)},
+                      {"actor", v.actor},
+                      {"actorType", v.actor_type},
+                      {"shasum", v.shasum},
+                      {"integrity", v.integrity},
+                      {"size", v.size}};
+}
+
+std::string NewStageId(Random& random) {
+  std::string b = random.Bytes(16);
+  b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);
+  std::string h = HexEncode(b);
+  return StrCat(h.substr(0, 8), "-", h.substr(8, 4), "-", h.substr(12, 4), "-", h.substr(16, 4),
+                "-", h.substr(20));
+}
+
+// The tarball of a publish document (§3.1): the one attachment, base64.
+absl::StatusOr<std::string> Tarball(const json::object& body) {
+  const json::object* att = GetObject(body, "_attachments");
+  if (att == nullptr || att->size() != 1 || !att->begin()->value().is_object()) {
+    return absl::InvalidArgumentError("a staged publish carries exactly one tarball");
+  }
+  auto data = GetString(att->begin()->value().get_object(), "data");
+  auto bytes = data ? Base64Decode(*data) : std::nullopt;
+  if (!bytes) return absl::InvalidArgumentError("the tarball is not base64");
+  return *bytes;
+}
+
+}  // namespace
+
+absl::StatusOr<bool> RegistryApi::MaySeeStaged(const Identity& who, const StagedVersion& v) {
+  auto pkg = packages_.Read(v.package, who);
+  if (!pkg.ok()) {
+    if (!absl::IsNotFound(pkg.status())) return pkg.status();
+    return v.actor == who.user;  // A new package: only whoever staged it.
+  }
+  return std::find(pkg->maintainers.begin(), pkg->maintainers.end(), who.user) !=
+         pkg->maintainers.end();
+}
+
+http::Response RegistryApi::StageRoute(Ctx& ctx, const std::string& p) {
+  if (stages_ == nullptr) {
+    return ErrorResponse(absl::UnimplementedError("staged publishing is not enabled"));
+  }
+  auto who = RequireUser(ctx);
+  if (!who.ok()) return ErrorResponse(who.status());
+  const std::string& m = ctx.req.method;
+  const bool get = m == "GET" || m == "HEAD";
+  std::vector<std::string> segs = SplitSegments(p, 3);  // ["-", "stage", ...]
+  if (segs.size() == 4 && segs[2] == "package" && m == "POST") {
+    const std::string& name = segs[3];
+    if (!SplitPackageName(name)) return ErrorResponse(absl::InvalidArgumentError("invalid package name"));
+    absl::Status s = CheckTokenAllows(*who, name);
+    if (!s.ok()) return ErrorResponse(s);
+    auto body = JsonBody(ctx);
+    if (!body.ok()) return ErrorResponse(body.status());
+    const json::object* versions = GetObject(*body, "versions");
+    if (versions == nullptr || versions->size() != 1) {
+      return ErrorResponse(absl::InvalidArgumentError("a staged publish carries one version"));
+    }
+    auto tarball = Tarball(*body);
+    if (!tarball.ok()) return ErrorResponse(tarball.status());
+    StagedVersion v;
+    v.version = std::string(versions->begin()->key());
+    const json::object* dist = versions->begin()->value().is_object()
+                                   ? GetObject(versions->begin()->value().get_object(), "dist")
+                                   : nullptr;
+    v.integrity = Sha512Integrity(*tarball);
+    if (dist == nullptr || GetString(*dist, "integrity") != v.integrity) {
+      return ErrorResponse(absl::InvalidArgumentError("dist.integrity does not match the tarball"));
+    }
+    // The version must be one the package could take: not published already.
+    auto existing = packages_.Read(name, *who);
+    if (existing.ok()) {
+      if (std::find(existing->maintainers.begin(), existing->maintainers.end(), who->user) ==
+          existing->maintainers.end()) {
+        return ErrorResponse(absl::PermissionDeniedError(
+            StrCat("only owners of ", name, " may stage versions of it")));
+      }
+      if (existing->versions.count(v.version) > 0) {
+        return ErrorResponse(absl::AlreadyExistsError(
+            StrCat("cannot stage ", name, "@", v.version, ": that version exists")));
+      }
+    }
+    const json::object* tags = GetObject(*body, "dist-tags");
+    v.tag = tags && !tags->empty() ? std::string(tags->begin()->key()) : "latest";
+    v.id = NewStageId(SystemRandom());
+    v.package = name;
+    v.actor = who->user;
+    v.actor_type = who->token_key.empty() || who->token_prefix.empty() ? "user" : "token";
+    v.shasum = HexEncode(Sha1(*tarball));
+    v.size = static_cast<int64_t>(tarball->size());
+    v.body = std::string(ctx.req.body);
+    v.created = clock_.Now();
+    s = stages_->AddStaged(v);
+    if (!s.ok()) return ErrorResponse(s);
+    accounts_.RecordEvent("stage.published", who->user, ctx.req.remote_ip,
+                          StrCat(name, "@", v.version, " ", v.integrity, " stage ", v.id), name);
+    json::object out = ItemJson(v);
+    out["stageId"] = v.id;
+    return NoStore(JsonResponse(201, out));
+  }
+  if (segs.size() == 2 && get) {
+    int64_t page = 0, per_page = kMaxPerPage;
+    if (auto q = QueryParam(ctx.req.query, "page")) SimpleAtoi(*q, &page);
+    if (auto q = QueryParam(ctx.req.query, "perPage")) SimpleAtoi(*q, &per_page);
+    page = std::max<int64_t>(page, 0);
+    per_page = std::clamp<int64_t>(per_page, 1, kMaxPerPage);
+    auto package = QueryParam(ctx.req.query, "package");
+    auto all = stages_->ListStaged();
+    if (!all.ok()) return ErrorResponse(all.status());
+    std::vector<StagedVersion> visible;
+    for (const auto& v : *all) {
+      if (package && v.package != *package) continue;
+      auto may = MaySeeStaged(*who, v);
+      if (!may.ok()) return ErrorResponse(may.status());
+      if (*may) visible.push_back(v);
+    }
+    json::array items;
+    for (int64_t i = page * per_page; i < static_cast<int64_t>(visible.size()) &&
+                                      i < (page + 1) * per_page; ++i) {
+      items.push_back(ItemJson(visible[i]));
+    }
+    return NoStore(JsonResponse(200, json::object{{"items", std::move(items)},
+                                                  {"total", static_cast<int64_t>(visible.size())},
+                                                  {"page", page},
+                                                  {"perPage", per_page}}));
+  }
+  if (segs.size() < 3) return ErrorResponse(absl::NotFoundError("Not found"));
+  auto staged = stages_->GetStaged(segs[2]);
+  if (!staged.ok()) return ErrorResponse(staged.status());
+  auto may = MaySeeStaged(*who, *staged);
+  if (!may.ok()) return ErrorResponse(may.status());
+  if (!*may) return ErrorResponse(absl::NotFoundError(StrCat("no staged version ", segs[2])));
+  if (segs.size() == 3 && get) return NoStore(JsonResponse(200, ItemJson(*staged)));
+  auto body = ParseJson(staged->body);
+  if (!body.ok() || !body->is_object()) return ErrorResponse(absl::InternalError("corrupt staged document"));
+  if (segs.size() == 4 && segs[3] == "tarball" && get) {
+    auto tarball = Tarball(body->get_object());
+    if (!tarball.ok()) return ErrorResponse(tarball.status());
+    http::Response r;
+    r.body = std::move(*tarball);
+    r.Set("content-type", "application/octet-stream");
+    return NoStore(std::move(r));
+  }
+  const bool approve = segs.size() == 4 && segs[3] == "approve" && m == "POST";
+  const bool reject = segs.size() == 3 && m == "DELETE";
+  if (!approve && !reject) return ErrorResponse(absl::NotFoundError("Not found"));
+  absl::Status s = CheckTokenAllows(*who, staged->package);
+  if (s.ok() && approve) {
+    // An approval is a person's decision: it needs a second factor, whatever the token, and
+    // an account without 2FA cannot give one.
+    auto mode = accounts_.EffectiveTfaMode(who->user);
+    if (!mode.ok()) return ErrorResponse(mode.status());
+    if (!*mode) {
+      s = absl::PermissionDeniedError(
+          "approving a staged version needs two-factor authentication; enable it with npm "
+          "profile enable-2fa");
+    }
+  }
+  if (s.ok()) s = SecondFactor(ctx, who->user, TfaAction::kAccountChange);
+  if (!s.ok()) return ErrorResponse(s);
+  if (reject) {
+    s = stages_->RemoveStaged(staged->id);
+    if (!s.ok()) return ErrorResponse(s);
+    accounts_.RecordEvent("stage.rejected", who->user, ctx.req.remote_ip,
+                          StrCat(staged->package, "@", staged->version, " stage ", staged->id),
+                          staged->package);
+    return NoStore(JsonResponse(200, json::object{{"ok", true}}));
+  }
+  // The approval authorises exactly this {package, version, sha512}: the stored tarball must
+  // still be the one the item showed.
+  auto tarball = Tarball(body->get_object());
+  if (!tarball.ok() || Sha512Integrity(*tarball) != staged->integrity) {
+    return ErrorResponse(absl::InternalError("staged tarball does not match its digest"));
+  }
+  // Removing first makes the approval single-use: a concurrent second approval finds nothing.
+  s = stages_->RemoveStaged(staged->id);
+  if (!s.ok()) return ErrorResponse(s);
+  Identity approver = *who;
+  auto result = packages_.Publish(approver, staged->package, body->get_object());
+  if (!result.ok()) {
+    // Put it back so the owner can retry or reject.
+    stages_->AddStaged(*staged).IgnoreError();
+    return ErrorResponse(result.status());
+  }
+  accounts_.RecordEvent("stage.approved", who->user, ctx.req.remote_ip,
+                        StrCat(staged->package, "@", staged->version, " ", staged->integrity,
+                               " stage ", staged->id, " staged by ", staged->actor),
+                        staged->package);
+  json::object out{{"message", StrCat(staged->package, "@", staged->version, " published")}};
+  if (!result->notice.empty()) out["notice"] = result->notice;
+  return NoStore(JsonResponse(200, out));
+}
+
+}  // namespace bulwark
