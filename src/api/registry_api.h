@@ -181,6 +181,8 @@ class RegistryApi final : public http::Application {
   http::Response StageRoute(Ctx& ctx, const std::string& decoded_path);
   // Owners of the package (or, for a new package, whoever staged it) see a staged version.
   absl::StatusOr<bool> MaySeeStaged(const Identity& who, const StagedVersion& v);
+  http::Response StageRelease(Ctx& ctx, const Identity& who,
+                              const std::vector<std::string>& segs);
   // advisory_admin_handlers.cc: /-/bulwark/v1/advisories[/ID]
   http::Response AdvisoryAdmin(Ctx& ctx, const std::string& id);
 

@@ -18,6 +18,8 @@ namespace bulwark {
 namespace {
 
 constexpr int64_t kMaxPerPage = 100;
+// Staging by one credential with gaps shorter than this is one release (one monorepo run).
+constexpr absl::Duration kReleaseGap = absl::Minutes(10);
 
 json::object ItemJson(const StagedVersion& v) {
   return json::object{{"id", v.id},
@@ -29,7 +31,18 @@ json::object ItemJson(const StagedVersion& v) {
                       {"actorType", v.actor_type},
                       {"shasum", v.shasum},
                       {"integrity", v.integrity},
-                      {"size", v.size}};
+                      {"size", v.size},
+                      {"releaseId", v.release_id}};
+}
+
+// What an owner approves when approving a release: SHA-256 over the sorted lines
+// "<package>@<version> <integrity>" of its members. The approval must name this digest, so it
+// covers exactly the versions the owner reviewed (a member staged later changes it).
+std::string ReleaseDigest(std::vector<StagedVersion> members) {
+  std::vector<std::string> lines;
+  for (const auto& v : members) lines.push_back(StrCat(v.package, "@", v.version, " ", v.integrity));
+  std::sort(lines.begin(), lines.end());
+  return HexEncode(Sha256(StrJoin(lines, "\n")));
 }
 
 std::string NewStageId(Random& random) {
@@ -119,6 +132,23 @@ http::Response RegistryApi::StageRoute(Ctx& ctx, const std::string& p) {
     v.size = static_cast<int64_t>(tarball->size());
     v.body = std::string(ctx.req.body);
     v.created = clock_.Now();
+    // A release: the versions one credential stages in one run (`npm stage publish
+    // --workspaces` stages them back to back; npm 11 sends no per-run id). A version joins the
+    // credential's latest release when that was staged within kReleaseGap, else starts one.
+    const std::string cred =
+        HexEncode(Sha256(StrCat(who->user, "\n", who->token_key))).substr(0, 8);
+    auto earlier = stages_->ListStaged();
+    if (!earlier.ok()) return ErrorResponse(earlier.status());
+    for (auto it = earlier->rbegin(); it != earlier->rend(); ++it) {
+      if (it->actor == who->user && StartsWith(it->release_id, StrCat("rel-", cred)) &&
+          v.created - it->created <= kReleaseGap) {
+        v.release_id = it->release_id;
+        break;
+      }
+    }
+    if (v.release_id.empty()) {
+      v.release_id = StrCat("rel-", cred, HexEncode(SystemRandom().Bytes(8)));
+    }
     s = stages_->AddStaged(v);
     if (!s.ok()) return ErrorResponse(s);
     accounts_.RecordEvent("stage.published", who->user, ctx.req.remote_ip,
@@ -153,6 +183,7 @@ http::Response RegistryApi::StageRoute(Ctx& ctx, const std::string& p) {
                                                   {"page", page},
                                                   {"perPage", per_page}}));
   }
+  if (segs.size() >= 4 && segs[2] == "release") return StageRelease(ctx, *who, segs);
   if (segs.size() < 3) return ErrorResponse(absl::NotFoundError("Not found"));
   auto staged = stages_->GetStaged(segs[2]);
   if (!staged.ok()) return ErrorResponse(staged.status());
@@ -218,6 +249,83 @@ http::Response RegistryApi::StageRoute(Ctx& ctx, const std::string& p) {
   json::object out{{"message", StrCat(staged->package, "@", staged->version, " published")}};
   if (!result->notice.empty()) out["notice"] = result->notice;
   return NoStore(JsonResponse(200, out));
+}
+
+// GET /-/stage/release/<id>: {releaseId, digest, items}; POST /-/stage/release/<id>/approve
+// {"digest": ...} with a one-time password: publishes every member with one confirmation.
+http::Response RegistryApi::StageRelease(Ctx& ctx, const Identity& who,
+                                         const std::vector<std::string>& segs) {
+  const std::string& release = segs[3];
+  auto all = stages_->ListStaged();
+  if (!all.ok()) return ErrorResponse(all.status());
+  std::vector<StagedVersion> members;
+  for (const auto& v : *all) {
+    if (v.release_id != release || release.empty()) continue;
+    auto may = MaySeeStaged(who, v);
+    if (!may.ok()) return ErrorResponse(may.status());
+    // Approving a release needs the right to approve every member.
+    if (!*may) return ErrorResponse(absl::NotFoundError(StrCat("no staged release ", release)));
+    members.push_back(v);
+  }
+  if (members.empty()) return ErrorResponse(absl::NotFoundError(StrCat("no staged release ", release)));
+  const std::string digest = ReleaseDigest(members);
+  const std::string& m = ctx.req.method;
+  if (segs.size() == 4 && (m == "GET" || m == "HEAD")) {
+    json::array items;
+    for (const auto& v : members) items.push_back(ItemJson(v));
+    return NoStore(JsonResponse(200, json::object{{"releaseId", release},
+                                                  {"digest", digest},
+                                                  {"items", std::move(items)}}));
+  }
+  if (!(segs.size() == 5 && segs[4] == "approve" && m == "POST")) {
+    return ErrorResponse(absl::NotFoundError("Not found"));
+  }
+  auto body = JsonBody(ctx);
+  if (!body.ok()) return ErrorResponse(body.status());
+  if (GetString(*body, "digest") != digest) {
+    return ErrorResponse(absl::FailedPreconditionError(
+        StrCat("the release changed or the digest is wrong: it is now ", members.size(),
+               " versions with digest ", digest, "; review it again")));
+  }
+  absl::Status s = absl::OkStatus();
+  for (const auto& v : members) {
+    s = CheckTokenAllows(who, v.package);
+    if (!s.ok()) return ErrorResponse(s);
+  }
+  auto mode = accounts_.EffectiveTfaMode(who.user);
+  if (!mode.ok()) return ErrorResponse(mode.status());
+  if (!*mode) {
+    return ErrorResponse(absl::PermissionDeniedError(
+        "approving a staged version needs two-factor authentication; enable it with npm "
+        "profile enable-2fa"));
+  }
+  s = SecondFactor(ctx, who.user, TfaAction::kAccountChange);
+  if (!s.ok()) return ErrorResponse(s);
+  json::array published;
+  for (const auto& member : members) {
+    auto staged = stages_->GetStaged(member.id);
+    if (!staged.ok()) return ErrorResponse(staged.status());
+    auto doc = ParseJson(staged->body);
+    if (!doc.ok() || !doc->is_object()) return ErrorResponse(absl::InternalError("corrupt staged document"));
+    auto tarball = Tarball(doc->get_object());
+    if (!tarball.ok() || Sha512Integrity(*tarball) != staged->integrity) {
+      return ErrorResponse(absl::InternalError("staged tarball does not match its digest"));
+    }
+    s = stages_->RemoveStaged(staged->id);
+    if (!s.ok()) return ErrorResponse(s);
+    auto result = packages_.Publish(who, staged->package, doc->get_object());
+    if (!result.ok()) {
+      stages_->AddStaged(*staged).IgnoreError();
+      return ErrorResponse(result.status());
+    }
+    published.emplace_back(StrCat(staged->package, "@", staged->version));
+  }
+  accounts_.RecordEvent("stage.approved", who.user, ctx.req.remote_ip,
+                        StrCat("release ", release, " (", members.size(), " versions, digest ",
+                               digest, ")"));
+  return NoStore(JsonResponse(200, json::object{
+      {"message", StrCat(members.size(), " staged versions published")},
+      {"published", std::move(published)}}));
 }
 
 }  // namespace bulwark

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Registry, Client, makePackage, out, tempDir } from './harness.mjs';
 
-let reg, alice, bob, work, owner, ci, coOwner, recovery, secret;
+let reg, alice, bob, work, owner, ci, coOwner, recovery, secret, releaseToken;
 const PKG = 'staged-widget';
 
 async function api(method, path, token, body) {
@@ -39,6 +39,8 @@ before(async () => {
   const minted = await api('POST', '/-/npm/v1/tokens', aliceToken, { password: alice.password, bypass_2fa: true, packages: [PKG] });
   assert.equal(minted.status, 201, JSON.stringify(minted.body));
   ci = new Client(reg, minted.body.token);
+  // The monorepo's release token (any package of alice's).
+  releaseToken = (await api('POST', '/-/npm/v1/tokens', aliceToken, { password: alice.password, bypass_2fa: true })).body.token;
   // alice has 2FA (auth-only); bob has none.
   const start = await api('POST', '/-/npm/v1/user', aliceToken, { tfa: { mode: 'auth-only', password: alice.password } });
   secret = new URL(start.body.tfa).searchParams.get('secret');
@@ -137,4 +139,46 @@ test('npm stage reject drops the staged version', async () => {
   assert.doesNotMatch(r.stdout, new RegExp(id), out(r));
   const doc = await (await fetch(`${reg.url}/${PKG}`)).json();
   assert.ok(!doc.versions['1.3.0']);
+});
+
+test('a 100-package monorepo release is staged by one npm run and approved with one code', async () => {
+  const root = join(work, 'monorepo');
+  const names = Array.from({ length: 100 }, (_, i) => `rel-pkg-${String(i).padStart(3, '0')}`);
+  makePackage(root, { name: 'monorepo-root', version: '0.0.0', private: true, workspaces: ['packages/*'] });
+  for (const n of names) makePackage(join(root, 'packages', n), { name: n, version: '1.0.0' });
+  const releaser = new Client(reg, releaseToken);
+  const t0 = Date.now();
+  const r = releaser.npm(['stage', 'publish', '--workspaces'], { cwd: root });
+  releaser.cleanup();
+  assert.equal(r.status, 0, out(r));
+  console.log(`staged 100 packages in ${Date.now() - t0} ms`);
+  const list = await api('GET', '/-/stage?page=0&perPage=100&package=rel-pkg-042', owner.token);
+  const releaseId = list.body.items[0].releaseId;
+  assert.match(releaseId, /^rel-[0-9a-f]{24}$/);
+  const release = await api('GET', `/-/stage/release/${releaseId}`, owner.token);
+  assert.equal(release.status, 200);
+  assert.equal(release.body.items.length, 100);
+  assert.equal((await fetch(`${reg.url}/rel-pkg-000`)).status, 404, 'nothing served before approval');
+  // The approval commits to the reviewed set: a wrong digest is refused.
+  const approve = (digest, otp) => fetch(`${reg.url}/-/stage/release/${releaseId}/approve`, { method: 'POST',
+    headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'application/json', ...(otp ? { 'npm-otp': otp } : {}) },
+    body: JSON.stringify({ digest }) });
+  let res = await approve('0'.repeat(64), recovery[2]);
+  assert.equal(res.status, 422, await res.text());
+  res = await approve(release.body.digest);
+  assert.equal(res.status, 401, 'needs the second factor');
+  assert.match(res.headers.get('www-authenticate') || '', /OTP/);
+  const t1 = Date.now();
+  res = await approve(release.body.digest, recovery[2]);
+  const body = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(body));
+  assert.equal(body.published.length, 100);
+  console.log(`one approval published 100 packages in ${Date.now() - t1} ms`);
+  for (const n of [names[0], names[57], names[99]]) {
+    const doc = await (await fetch(`${reg.url}/${n}`)).json();
+    assert.ok(doc.versions['1.0.0'], n);
+  }
+  // The approval is spent: replaying it finds nothing.
+  res = await approve(release.body.digest, recovery[3]);
+  assert.equal(res.status, 404);
 });

@@ -27,6 +27,9 @@ struct StagedVersion {
   std::string shasum;     // Hex SHA-1 of the tarball.
   int64_t size = 0;       // Tarball bytes.
   std::string body;       // The publish document as npm sent it (§3.1), replayed at approval.
+  // Groups the versions one `npm stage publish` run staged (a monorepo release, one npm
+  // process: same npm-session); empty when npm sent no session.
+  std::string release_id;
   absl::Time created = absl::InfinitePast();
 };
 

@@ -15,11 +15,12 @@ constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS staged_versions(
   id TEXT PRIMARY KEY, package TEXT NOT NULL, version TEXT NOT NULL, tag TEXT NOT NULL,
   actor TEXT NOT NULL, actor_type TEXT NOT NULL, integrity TEXT NOT NULL, shasum TEXT NOT NULL,
-  size INTEGER NOT NULL, body BLOB NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;
+  size INTEGER NOT NULL, body BLOB NOT NULL, created INTEGER NOT NULL,
+  release_id TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
 )sql";
 
 constexpr char kColumns[] =
-    "id,package,version,tag,actor,actor_type,integrity,shasum,size,created";
+    "id,package,version,tag,actor,actor_type,integrity,shasum,size,created,release_id";
 
 StagedVersion Read(const Stmt& st) {
   StagedVersion v;
@@ -33,6 +34,7 @@ StagedVersion Read(const Stmt& st) {
   v.shasum = st.Text(7);
   v.size = st.Int(8);
   v.created = absl::FromUnixMicros(st.Int(9));
+  v.release_id = st.Text(10);
   return v;
 }
 
@@ -44,10 +46,10 @@ class SqliteStageStore final : public StageStore {
     absl::MutexLock l(&mu_);
     BULWARK_ASSIGN_OR_RETURN(
         Stmt st, db_.Prepare(StrCat("INSERT INTO staged_versions(", kColumns,
-                                    ",body) VALUES(?,?,?,?,?,?,?,?,?,?,?)")));
+                                    ",body) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)")));
     st.Bind(1, v.id).Bind(2, v.package).Bind(3, v.version).Bind(4, v.tag).Bind(5, v.actor);
     st.Bind(6, v.actor_type).Bind(7, v.integrity).Bind(8, v.shasum).Bind(9, v.size);
-    st.Bind(10, absl::ToUnixMicros(v.created)).Bind(11, v.body);
+    st.Bind(10, absl::ToUnixMicros(v.created)).Bind(11, v.release_id).Bind(12, v.body);
     return st.Run();
   }
 
@@ -59,7 +61,7 @@ class SqliteStageStore final : public StageStore {
     BULWARK_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) return absl::NotFoundError(StrCat("no staged version ", id));
     StagedVersion v = Read(st);
-    v.body = st.Text(10);
+    v.body = st.Text(11);
     return v;
   }
 
