@@ -290,6 +290,7 @@ absl::StatusOr<AuthResult> AccountService::Authenticate(std::string_view authori
     id.scopes = token->scopes;
     id.bypass_2fa = token->bypass_2fa;
     id.token_prefix = token->prefix;
+    id.login_session = token->name == kLoginTokenName || token->name == kWebLoginTokenName;
     result.identity = std::move(id);
     return result;
   }
@@ -351,6 +352,11 @@ absl::StatusOr<AccountService::Minted> AccountService::CreateToken(std::string_v
     if (!ValidatePackageName(p).valid_for_old_packages) {
       return absl::InvalidArgumentError(StrCat("invalid package name: \"", p, "\""));
     }
+  }
+  if (!options.login_session &&
+      (options.name == kLoginTokenName || options.name == kWebLoginTokenName)) {
+    return absl::InvalidArgumentError(
+        StrCat("\"", options.name, "\" is reserved for login sessions; choose another name"));
   }
   absl::Duration lifetime = options.lifetime.value_or(
       options.login_session ? options_.login_token_lifetime : options_.session_token_lifetime);

@@ -35,6 +35,9 @@ struct Identity {
   std::vector<std::string> scopes;
   bool bypass_2fa = false;    // Automation token: package writes need no one-time password.
   std::string token_prefix;   // Display prefix of the token, for event details.
+  // The token is an `npm login` session (a person at a terminal), not one made for automation
+  // (`npm token create`, trusted publishing): packages may require the latter to stage.
+  bool login_session = false;
 };
 
 // OK when `who` may change `package` as far as its token's restrictions go (read-only,
@@ -102,6 +105,9 @@ inline constexpr std::string_view kTotpIssuer = "Bulwark";
 // One-time tokens of the web-2FA flow (security keys): npm polls one from doneUrl and sends it
 // as `npm-otp` (docs/security.md §Security keys).
 inline constexpr std::string_view kWebOtpTokenPrefix = "bwkotp_";
+// Names of login-session tokens; reserved, so other tokens cannot pass for sessions.
+inline constexpr std::string_view kLoginTokenName = "npm login";
+inline constexpr std::string_view kWebLoginTokenName = "npm login (web)";
 
 // The outcome of reading an Authorization header.
 struct AuthResult {

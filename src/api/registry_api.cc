@@ -296,6 +296,7 @@ http::Response RegistryApi::Dispatch(Ctx& ctx) {
   if (StartsWith(p, "/-/package/")) {
     std::vector<std::string> segs = SplitSegments(p, 2);
     if (segs.size() >= 4 && segs[3] == "trust") return TrustRoute(ctx, segs);
+    if (segs.size() == 4 && segs[3] == "staging") return StagingPolicy(ctx, segs[2]);
     return PackageSubresource(ctx, segs);
   }
   if (p == "/-/stage" || StartsWith(p, "/-/stage/")) return StageRoute(ctx, p);

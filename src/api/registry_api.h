@@ -183,6 +183,15 @@ class RegistryApi final : public http::Application {
   absl::StatusOr<bool> MaySeeStaged(const Identity& who, const StagedVersion& v);
   http::Response StageRelease(Ctx& ctx, const Identity& who,
                               const std::vector<std::string>& segs);
+  // Validates and stores a publish document as a staged version (owners of an existing
+  // package; the tarball must match dist.integrity).
+  absl::StatusOr<StagedVersion> StageDocument(const Ctx& ctx, const Identity& who,
+                                              const std::string& name, const json::object& body);
+  // PutPackage's hook: when `name` requires staging and `who` is an automation token, stages
+  // the publish instead and answers 201 with a notice; nullopt otherwise.
+  std::optional<http::Response> MaybeStage(Ctx& ctx, const Identity& who, const std::string& name,
+                                           const json::object& body);
+  http::Response StagingPolicy(Ctx& ctx, const std::string& name);
   // advisory_admin_handlers.cc: /-/bulwark/v1/advisories[/ID]
   http::Response AdvisoryAdmin(Ctx& ctx, const std::string& id);
 

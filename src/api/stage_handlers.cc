@@ -78,6 +78,126 @@ absl::StatusOr<bool> RegistryApi::MaySeeStaged(const Identity& who, const Staged
          pkg->maintainers.end();
 }
 
+absl::StatusOr<StagedVersion> RegistryApi::StageDocument(const Ctx& ctx, const Identity& who,
+                                                         const std::string& name,
+                                                         const json::object& body) {
+  if (!SplitPackageName(name)) return absl::InvalidArgumentError("invalid package name");
+  BULWARK_RETURN_IF_ERROR(CheckTokenAllows(who, name));
+  StagedVersion v;
+  const json::object* versions = GetObject(body, "versions");
+  if (versions == nullptr || versions->size() != 1) {
+    return absl::InvalidArgumentError("a staged publish carries one version");
+  }
+  auto tarball = Tarball(body);
+  if (!tarball.ok()) return tarball.status();
+  v.version = std::string(versions->begin()->key());
+  const json::object* dist = versions->begin()->value().is_object()
+                                 ? GetObject(versions->begin()->value().get_object(), "dist")
+                                 : nullptr;
+  v.integrity = Sha512Integrity(*tarball);
+  if (dist == nullptr || GetString(*dist, "integrity") != v.integrity) {
+    return absl::InvalidArgumentError("dist.integrity does not match the tarball");
+  }
+  // The version must be one the package could take: not published already.
+  auto existing = packages_.Read(name, who);
+  if (existing.ok()) {
+    if (std::find(existing->maintainers.begin(), existing->maintainers.end(), who.user) ==
+        existing->maintainers.end()) {
+      return absl::PermissionDeniedError(
+          StrCat("only owners of ", name, " may stage versions of it"));
+    }
+    if (existing->versions.count(v.version) > 0) {
+      return absl::AlreadyExistsError(
+          StrCat("cannot stage ", name, "@", v.version, ": that version exists"));
+    }
+  }
+  const json::object* tags = GetObject(body, "dist-tags");
+  v.tag = tags && !tags->empty() ? std::string(tags->begin()->key()) : "latest";
+  v.id = NewStageId(SystemRandom());
+  v.package = name;
+  v.actor = who.user;
+  v.actor_type = who.token_key.empty() || who.login_session ? "user" : "token";
+  v.shasum = HexEncode(Sha1(*tarball));
+  v.size = static_cast<int64_t>(tarball->size());
+  v.body = std::string(ctx.req.body);
+  v.created = clock_.Now();
+  // A release: the versions one credential stages in one run (`npm stage publish
+  // --workspaces` stages them back to back; npm 11 sends no per-run id). A version joins the
+  // credential's latest release when that was staged within kReleaseGap, else starts one.
+  const std::string cred =
+      HexEncode(Sha256(StrCat(who.user, "\n", who.token_key))).substr(0, 8);
+  auto earlier = stages_->ListStaged();
+  if (!earlier.ok()) return earlier.status();
+  for (auto it = earlier->rbegin(); it != earlier->rend(); ++it) {
+    if (it->actor == who.user && StartsWith(it->release_id, StrCat("rel-", cred)) &&
+        v.created - it->created <= kReleaseGap) {
+      v.release_id = it->release_id;
+      break;
+    }
+  }
+  if (v.release_id.empty()) {
+    v.release_id = StrCat("rel-", cred, HexEncode(SystemRandom().Bytes(8)));
+  }
+  BULWARK_RETURN_IF_ERROR(stages_->AddStaged(v));
+  accounts_.RecordEvent("stage.published", who.user, ctx.req.remote_ip,
+                        StrCat(name, "@", v.version, " ", v.integrity, " stage ", v.id), name);
+  return v;
+}
+
+std::optional<http::Response> RegistryApi::MaybeStage(Ctx& ctx, const Identity& who,
+                                                      const std::string& name,
+                                                      const json::object& body) {
+  // Automation credentials only: a person at a terminal (an npm login session, a password)
+  // publishes directly; any other token - granular, automation, trusted publishing - is what
+  // the 2025 worms stole.
+  if (stages_ == nullptr || who.token_key.empty() || who.login_session) return std::nullopt;
+  auto require = stages_->RequiresStaging(name);
+  if (!require.ok()) return ErrorResponse(require.status());
+  if (!*require) return std::nullopt;
+  auto v = StageDocument(ctx, who, name, body);
+  if (!v.ok()) return ErrorResponse(v.status());
+  http::Response r = JsonResponse(201, json::object{{"ok", true}, {"id", name}, {"success", true},
+                                                    {"stageId", v->id}});
+  r.Set("npm-notice", StrCat(name, "@", v->version, " was staged, not published: ", name,
+                             " requires publishes from tokens to be approved by an owner "
+                             "(npm stage approve ", v->id, ")"));
+  return r;
+}
+
+// GET /-/package/<pkg>/staging -> {"require": bool}; PUT {"require": bool} (owners, 2FA).
+http::Response RegistryApi::StagingPolicy(Ctx& ctx, const std::string& name) {
+  if (stages_ == nullptr) {
+    return ErrorResponse(absl::UnimplementedError("staged publishing is not enabled"));
+  }
+  auto who = RequireUser(ctx);
+  if (!who.ok()) return ErrorResponse(who.status());
+  auto pkg = packages_.Read(name, ctx.who());
+  if (!pkg.ok()) return ErrorResponse(pkg.status());
+  if (std::find(pkg->maintainers.begin(), pkg->maintainers.end(), who->user) ==
+      pkg->maintainers.end()) {
+    return ErrorResponse(absl::PermissionDeniedError(StrCat("only owners of ", name,
+                                                            " may change its staging policy")));
+  }
+  const std::string& m = ctx.req.method;
+  if (m == "PUT" || m == "POST") {
+    absl::Status s = CheckTokenAllows(*who, "");
+    if (s.ok()) s = SecondFactor(ctx, who->user, TfaAction::kAccountChange);
+    if (!s.ok()) return ErrorResponse(s);
+    auto body = JsonBody(ctx);
+    if (!body.ok()) return ErrorResponse(body.status());
+    auto require = GetBool(*body, "require");
+    if (!require) return ErrorResponse(absl::InvalidArgumentError("expected {\"require\": bool}"));
+    s = stages_->SetRequireStaging(name, *require);
+    if (!s.ok()) return ErrorResponse(s);
+    accounts_.RecordEvent("stage.policy", who->user, ctx.req.remote_ip,
+                          *require ? "publishes from tokens must be staged" : "staging optional",
+                          name);
+  }
+  auto require = stages_->RequiresStaging(name);
+  if (!require.ok()) return ErrorResponse(require.status());
+  return NoStore(JsonResponse(200, json::object{{"require", *require}}));
+}
+
 http::Response RegistryApi::StageRoute(Ctx& ctx, const std::string& p) {
   if (stages_ == nullptr) {
     return ErrorResponse(absl::UnimplementedError("staged publishing is not enabled"));
@@ -88,73 +208,12 @@ http::Response RegistryApi::StageRoute(Ctx& ctx, const std::string& p) {
   const bool get = m == "GET" || m == "HEAD";
   std::vector<std::string> segs = SplitSegments(p, 3);  // ["-", "stage", ...]
   if (segs.size() == 4 && segs[2] == "package" && m == "POST") {
-    const std::string& name = segs[3];
-    if (!SplitPackageName(name)) return ErrorResponse(absl::InvalidArgumentError("invalid package name"));
-    absl::Status s = CheckTokenAllows(*who, name);
-    if (!s.ok()) return ErrorResponse(s);
     auto body = JsonBody(ctx);
     if (!body.ok()) return ErrorResponse(body.status());
-    const json::object* versions = GetObject(*body, "versions");
-    if (versions == nullptr || versions->size() != 1) {
-      return ErrorResponse(absl::InvalidArgumentError("a staged publish carries one version"));
-    }
-    auto tarball = Tarball(*body);
-    if (!tarball.ok()) return ErrorResponse(tarball.status());
-    StagedVersion v;
-    v.version = std::string(versions->begin()->key());
-    const json::object* dist = versions->begin()->value().is_object()
-                                   ? GetObject(versions->begin()->value().get_object(), "dist")
-                                   : nullptr;
-    v.integrity = Sha512Integrity(*tarball);
-    if (dist == nullptr || GetString(*dist, "integrity") != v.integrity) {
-      return ErrorResponse(absl::InvalidArgumentError("dist.integrity does not match the tarball"));
-    }
-    // The version must be one the package could take: not published already.
-    auto existing = packages_.Read(name, *who);
-    if (existing.ok()) {
-      if (std::find(existing->maintainers.begin(), existing->maintainers.end(), who->user) ==
-          existing->maintainers.end()) {
-        return ErrorResponse(absl::PermissionDeniedError(
-            StrCat("only owners of ", name, " may stage versions of it")));
-      }
-      if (existing->versions.count(v.version) > 0) {
-        return ErrorResponse(absl::AlreadyExistsError(
-            StrCat("cannot stage ", name, "@", v.version, ": that version exists")));
-      }
-    }
-    const json::object* tags = GetObject(*body, "dist-tags");
-    v.tag = tags && !tags->empty() ? std::string(tags->begin()->key()) : "latest";
-    v.id = NewStageId(SystemRandom());
-    v.package = name;
-    v.actor = who->user;
-    v.actor_type = who->token_key.empty() || who->token_prefix.empty() ? "user" : "token";
-    v.shasum = HexEncode(Sha1(*tarball));
-    v.size = static_cast<int64_t>(tarball->size());
-    v.body = std::string(ctx.req.body);
-    v.created = clock_.Now();
-    // A release: the versions one credential stages in one run (`npm stage publish
-    // --workspaces` stages them back to back; npm 11 sends no per-run id). A version joins the
-    // credential's latest release when that was staged within kReleaseGap, else starts one.
-    const std::string cred =
-        HexEncode(Sha256(StrCat(who->user, "\n", who->token_key))).substr(0, 8);
-    auto earlier = stages_->ListStaged();
-    if (!earlier.ok()) return ErrorResponse(earlier.status());
-    for (auto it = earlier->rbegin(); it != earlier->rend(); ++it) {
-      if (it->actor == who->user && StartsWith(it->release_id, StrCat("rel-", cred)) &&
-          v.created - it->created <= kReleaseGap) {
-        v.release_id = it->release_id;
-        break;
-      }
-    }
-    if (v.release_id.empty()) {
-      v.release_id = StrCat("rel-", cred, HexEncode(SystemRandom().Bytes(8)));
-    }
-    s = stages_->AddStaged(v);
-    if (!s.ok()) return ErrorResponse(s);
-    accounts_.RecordEvent("stage.published", who->user, ctx.req.remote_ip,
-                          StrCat(name, "@", v.version, " ", v.integrity, " stage ", v.id), name);
-    json::object out = ItemJson(v);
-    out["stageId"] = v.id;
+    auto v = StageDocument(ctx, *who, segs[3], *body);
+    if (!v.ok()) return ErrorResponse(v.status());
+    json::object out = ItemJson(*v);
+    out["stageId"] = v->id;
     return NoStore(JsonResponse(201, out));
   }
   if (segs.size() == 2 && get) {

@@ -182,3 +182,30 @@ test('a 100-package monorepo release is staged by one npm run and approved with 
   res = await approve(release.body.digest, recovery[3]);
   assert.equal(res.status, 404);
 });
+
+test('a package can require that publishes from tokens are staged; npm login sessions publish', async () => {
+  const setPolicy = (require, otp) => fetch(`${reg.url}/-/package/${PKG}/staging`, { method: 'PUT',
+    headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'application/json', ...(otp ? { 'npm-otp': otp } : {}) },
+    body: JSON.stringify({ require }) });
+  let res = await setPolicy(true);
+  assert.equal(res.status, 401, 'changing the policy needs the second factor');
+  res = await setPolicy(true, recovery[4]);
+  assert.equal(res.status, 200, await res.text());
+  // The CI token's publish is staged, not served; npm shows why.
+  let r = ci.npm(['publish'], { cwd: pkg('1.4.0') });
+  assert.equal(r.status, 0, out(r));
+  assert.match(r.stderr, /staged-widget@1\.4\.0 was staged, not published: staged-widget requires publishes from tokens to be approved by an owner \(npm stage approve [0-9a-f-]{36}\)/, out(r));
+  let doc = await (await fetch(`${reg.url}/${PKG}`)).json();
+  assert.ok(!doc.versions['1.4.0']);
+  r = owner.npm(['stage', 'list', PKG]);
+  assert.match(r.stdout, /version: 1\.4\.0/, out(r));
+  // alice at her terminal (an npm login session) publishes directly.
+  r = owner.npm(['publish'], { cwd: pkg('1.5.0') });
+  assert.equal(r.status, 0, out(r));
+  doc = await (await fetch(`${reg.url}/${PKG}`)).json();
+  assert.ok(doc.versions['1.5.0']);
+  // A token cannot pass for a login session by its name.
+  const named = await api('POST', '/-/npm/v1/tokens', coOwner.token, { password: bob.password, name: 'npm login' });
+  assert.equal(named.status, 400);
+  assert.match(named.body.error, /reserved for login sessions/);
+});

@@ -42,6 +42,10 @@ class StageStore {
   virtual absl::StatusOr<std::vector<StagedVersion>> ListStaged() = 0;
   // NotFound when absent (already approved or rejected): exactly one caller wins.
   virtual absl::Status RemoveStaged(std::string_view id) = 0;
+
+  // Packages whose publishes from automation tokens must be staged (docs/staging.md).
+  virtual absl::Status SetRequireStaging(std::string_view package, bool require) = 0;
+  virtual absl::StatusOr<bool> RequiresStaging(std::string_view package) = 0;
 };
 
 absl::StatusOr<std::unique_ptr<StageStore>> NewSqliteStageStore(const std::string& path);

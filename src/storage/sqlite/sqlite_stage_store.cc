@@ -17,6 +17,7 @@ CREATE TABLE IF NOT EXISTS staged_versions(
   actor TEXT NOT NULL, actor_type TEXT NOT NULL, integrity TEXT NOT NULL, shasum TEXT NOT NULL,
   size INTEGER NOT NULL, body BLOB NOT NULL, created INTEGER NOT NULL,
   release_id TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS stage_policies(package TEXT PRIMARY KEY) WITHOUT ROWID;
 )sql";
 
 constexpr char kColumns[] =
@@ -88,6 +89,23 @@ class SqliteStageStore final : public StageStore {
       return absl::NotFoundError(StrCat("staged version ", id, " was already approved or rejected"));
     }
     return absl::OkStatus();
+  }
+
+  absl::Status SetRequireStaging(std::string_view package, bool require) override {
+    absl::MutexLock l(&mu_);
+    BULWARK_ASSIGN_OR_RETURN(
+        Stmt st, db_.Prepare(require ? "INSERT OR IGNORE INTO stage_policies(package) VALUES(?)"
+                                     : "DELETE FROM stage_policies WHERE package=?"));
+    st.Bind(1, package);
+    return st.Run();
+  }
+
+  absl::StatusOr<bool> RequiresStaging(std::string_view package) override {
+    absl::MutexLock l(&mu_);
+    BULWARK_ASSIGN_OR_RETURN(Stmt st,
+                             db_.Prepare("SELECT 1 FROM stage_policies WHERE package=?"));
+    st.Bind(1, package);
+    return st.Step();
   }
 
  private:
