@@ -9,6 +9,7 @@
 #include "base/hash.h"
 #include "base/log.h"
 #include "base/package_name.h"
+#include "base/time_format.h"
 
 namespace bulwark {
 namespace {
@@ -256,7 +257,10 @@ absl::StatusOr<AuthResult> AccountService::Authenticate(std::string_view authori
     }
     const absl::Time now = clock_.Now();
     if (token->expires && *token->expires <= now) {
-      result.rejected = "Access token expired or revoked. Please try logging in again.";
+      // Says when, so a user with a short-lived login token knows it simply ran out.
+      result.rejected = StrCat("Access token expired or revoked (it expired ",
+                               FormatIsoTime(*token->expires),
+                               "). Please try logging in again: npm login");
       result.token_user = token->user;
       return result;
     }
@@ -286,6 +290,7 @@ absl::StatusOr<AuthResult> AccountService::Authenticate(std::string_view authori
     id.scopes = token->scopes;
     id.bypass_2fa = token->bypass_2fa;
     id.token_prefix = token->prefix;
+    id.login_session = token->name == kLoginTokenName || token->name == kWebLoginTokenName;
     result.identity = std::move(id);
     return result;
   }
@@ -348,7 +353,13 @@ absl::StatusOr<AccountService::Minted> AccountService::CreateToken(std::string_v
       return absl::InvalidArgumentError(StrCat("invalid package name: \"", p, "\""));
     }
   }
-  absl::Duration lifetime = options.lifetime.value_or(options_.session_token_lifetime);
+  if (!options.login_session &&
+      (options.name == kLoginTokenName || options.name == kWebLoginTokenName)) {
+    return absl::InvalidArgumentError(
+        StrCat("\"", options.name, "\" is reserved for login sessions; choose another name"));
+  }
+  absl::Duration lifetime = options.lifetime.value_or(
+      options.login_session ? options_.login_token_lifetime : options_.session_token_lifetime);
   if (lifetime <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("token lifetime must be positive");
   }
@@ -518,6 +529,7 @@ absl::Status AccountService::FinishWebLogin(std::string_view session_id, std::st
   BULWARK_ASSIGN_OR_RETURN(LoginSession s, OpenWebLogin(session_id));
   TokenOptions opts;
   opts.name = "npm login (web)";
+  opts.login_session = true;
   BULWARK_ASSIGN_OR_RETURN(Minted m, CreateToken(user, opts, remote_ip));
   RecordEvent("login.success", user, remote_ip, "web login");
   s.user = std::string(user);

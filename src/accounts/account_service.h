@@ -35,6 +35,9 @@ struct Identity {
   std::vector<std::string> scopes;
   bool bypass_2fa = false;    // Automation token: package writes need no one-time password.
   std::string token_prefix;   // Display prefix of the token, for event details.
+  // The token is an `npm login` session (a person at a terminal), not one made for automation
+  // (`npm token create`, trusted publishing): packages may require the latter to stage.
+  bool login_session = false;
 };
 
 // OK when `who` may change `package` as far as its token's restrictions go (read-only,
@@ -51,11 +54,18 @@ struct TokenOptions {
   std::vector<std::string> packages;        // Package names; validated.
   std::vector<std::string> scopes;          // "@scope" or "scope"; stored as "@scope".
   bool bypass_2fa = false;
+  // A login session (`npm login`, web or legacy): without `lifetime` it lives
+  // AccountOptions::login_token_lifetime instead of the token default.
+  bool login_session = false;
 };
 
 struct AccountOptions {
   Argon2Params argon2;
-  absl::Duration session_token_lifetime = absl::Hours(24 * 30);
+  // Tokens `npm login` mints (auth.login_token_hours): short, as npmjs' since late 2025, so a
+  // token left in a CI log or a laptop backup is dead by the next day.
+  absl::Duration login_token_lifetime = absl::Hours(12);
+  // `npm token create` without --expires (auth.token_lifetime_days).
+  absl::Duration session_token_lifetime = absl::Hours(24 * 7);
   absl::Duration max_token_lifetime = absl::Hours(24 * 365);  // Read-only tokens.
   // Tokens that can write live at most this long (npmjs: 90 days).
   absl::Duration max_write_token_lifetime = absl::Hours(24 * 90);
@@ -95,6 +105,9 @@ inline constexpr std::string_view kTotpIssuer = "Bulwark";
 // One-time tokens of the web-2FA flow (security keys): npm polls one from doneUrl and sends it
 // as `npm-otp` (docs/security.md §Security keys).
 inline constexpr std::string_view kWebOtpTokenPrefix = "bwkotp_";
+// Names of login-session tokens; reserved, so other tokens cannot pass for sessions.
+inline constexpr std::string_view kLoginTokenName = "npm login";
+inline constexpr std::string_view kWebLoginTokenName = "npm login (web)";
 
 // The outcome of reading an Authorization header.
 struct AuthResult {

@@ -80,7 +80,10 @@ TEST_F(AccountServiceTest, TokensAreHashedExpireAndRevoke) {
   clock_.Advance(absl::Hours(24 * 31));
   auth = accounts_->Authenticate("Bearer " + minted->secret, "127.0.0.1");
   EXPECT_FALSE(auth->identity.has_value());
-  EXPECT_EQ(auth->rejected, "Access token expired or revoked. Please try logging in again.");
+  // The default lifetime is 7 days; the message says when it ran out.
+  EXPECT_EQ(auth->rejected,
+            "Access token expired or revoked (it expired 2026-09-28T14:13:20.000Z). Please try "
+            "logging in again: npm login");
 
   auto second = accounts_->CreateToken("alice", {});
   ASSERT_TRUE(accounts_->RevokeToken("alice", second->secret).ok());

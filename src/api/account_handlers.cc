@@ -105,6 +105,7 @@ http::Response RegistryApi::CouchLogin(Ctx& ctx, const std::string& name) {
   }
   TokenOptions opts;
   opts.name = "npm login";
+  opts.login_session = true;
   auto minted = accounts_.CreateToken(name, opts, ctx.req.remote_ip);
   if (!minted.ok()) return ErrorResponse(minted.status());
   accounts_.RecordEvent("login.success", name, ctx.req.remote_ip, "legacy login (npm login)");

@@ -294,6 +294,7 @@ http::Response RegistryApi::PutPackage(Ctx& ctx, const std::string& name, bool w
   }
   const json::object* attachments = GetObject(*body, "_attachments");
   if (!with_rev && attachments && !attachments->empty()) {
+    if (auto staged = MaybeStage(ctx, *who, name, *body)) return std::move(*staged);
     auto result = packages_.Publish(*who, name, *body);
     if (!result.ok()) {
       absl::Status s = result.status();

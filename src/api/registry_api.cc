@@ -182,6 +182,10 @@ absl::StatusOr<json::object> RegistryApi::JsonBody(const Ctx& ctx) const {
 uint64_t RegistryApi::BodyLimit(const http::RequestHead& head) {
   if (head.method == "GET" || head.method == "HEAD") return 0;
   if (head.method == "PUT" && !StartsWith(head.path, "/-/")) return options_.max_publish_body;
+  // `npm stage publish` posts the whole publish document (§9.4).
+  if (head.method == "POST" && StartsWith(head.path, "/-/stage/package/")) {
+    return options_.max_publish_body;
+  }
   return options_.max_json_body;
 }
 
@@ -222,8 +226,10 @@ http::Response RegistryApi::Handle(const http::Request& req) {
     }
   }
   if (!ctx.notice.empty()) res.Set("npm-notice", ctx.notice);
-  if (!ctx.auth.rejected.empty() && res.status < 400) {
-    // A dead token on a read is served anonymously, with a hint (npm/cli#8816).
+  if (!ctx.auth.rejected.empty() && (res.status < 400 || res.status == 401) &&
+      ctx.notice.empty() && !StartsWith(req.path, "/-/npm/v1/oidc/")) {
+    // A dead token on a read is served anonymously, with a hint (npm/cli#8816); on a 401 the
+    // notice is what npm shows besides its generic E401 text (it prints notices on errors).
     res.Set("npm-notice", ctx.auth.rejected);
   }
   return res;
@@ -295,7 +301,18 @@ http::Response RegistryApi::Dispatch(Ctx& ctx) {
   if (StartsWith(p, "/-/npm/v1/tokens/token/") && m == "DELETE") {
     return RevokeToken(ctx, p.substr(23));
   }
-  if (StartsWith(p, "/-/package/")) return PackageSubresource(ctx, SplitSegments(p, 2));
+  if (StartsWith(p, "/-/package/")) {
+    std::vector<std::string> segs = SplitSegments(p, 2);
+    if (segs.size() >= 4 && segs[3] == "trust") return TrustRoute(ctx, segs);
+    if (segs.size() == 4 && segs[3] == "staging") return StagingPolicy(ctx, segs[2]);
+    return PackageSubresource(ctx, segs);
+  }
+  if (p == "/-/stage" || StartsWith(p, "/-/stage/")) return StageRoute(ctx, p);
+  // Absolute path: npm drops a registry path prefix here (npm-registry-api.md §9.1).
+  constexpr std::string_view kOidcExchange = "/-/npm/v1/oidc/token/exchange/package/";
+  if (StartsWith(p, kOidcExchange) && m == "POST") {
+    return OidcExchange(ctx, p.substr(kOidcExchange.size()));
+  }
   if (p == "/-/_view/starredByUser" && get) return StarredByUser(ctx);
   if (StartsWith(p, "/-/user/") && EndsWith(p, "/package") && get) {
     return UserPackages(ctx, p.substr(8, p.size() - 8 - 8));

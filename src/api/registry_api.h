@@ -30,6 +30,11 @@ class Proxy;
 namespace sandbox {
 class SandboxService;
 }  // namespace sandbox
+namespace oidc {
+class TrustedPublishing;
+}
+class StageStore;
+struct StagedVersion;
 class AdvisoryIndexCache;  // audit_handlers.cc
 std::shared_ptr<AdvisoryIndexCache> NewAdvisoryIndexCache(AdvisoryStore* store);
 
@@ -83,6 +88,10 @@ class RegistryApi final : public http::Application {
   void SetEmailSecurity(EmailSecurity* email) { email_ = email; }
   // The upstream proxy (docs/proxy.md; not owned; null: only local packages). Set before serving.
   void SetProxy(proxy::Proxy* proxy) { proxy_ = proxy; }
+  // Trusted publishing (`npm trust`, the OIDC exchange). Not owned; null: those answer 501.
+  void SetTrustedPublishing(oidc::TrustedPublishing* trust) { trust_ = trust; }
+  // Staged publishing (`npm stage`). Not owned; null: those answer 501.
+  void SetStageStore(StageStore* stages) { stages_ = stages; }
 
  private:
   struct Ctx {
@@ -217,6 +226,24 @@ class RegistryApi final : public http::Application {
   http::Response AuditQuick(Ctx& ctx);
   // keys_handlers.cc
   http::Response GetSigningKeys(Ctx& ctx);
+  // trust_handlers.cc: /-/package/<pkg>/trust[/<id>] and the OIDC token exchange.
+  http::Response TrustRoute(Ctx& ctx, const std::vector<std::string>& segs);
+  http::Response OidcExchange(Ctx& ctx, const std::string& package);
+  // stage_handlers.cc: /-/stage...
+  http::Response StageRoute(Ctx& ctx, const std::string& decoded_path);
+  // Owners of the package (or, for a new package, whoever staged it) see a staged version.
+  absl::StatusOr<bool> MaySeeStaged(const Identity& who, const StagedVersion& v);
+  http::Response StageRelease(Ctx& ctx, const Identity& who,
+                              const std::vector<std::string>& segs);
+  // Validates and stores a publish document as a staged version (owners of an existing
+  // package; the tarball must match dist.integrity).
+  absl::StatusOr<StagedVersion> StageDocument(const Ctx& ctx, const Identity& who,
+                                              const std::string& name, const json::object& body);
+  // PutPackage's hook: when `name` requires staging and `who` is an automation token, stages
+  // the publish instead and answers 201 with a notice; nullopt otherwise.
+  std::optional<http::Response> MaybeStage(Ctx& ctx, const Identity& who, const std::string& name,
+                                           const json::object& body);
+  http::Response StagingPolicy(Ctx& ctx, const std::string& name);
   // advisory_admin_handlers.cc: /-/bulwark/v1/advisories[/ID]
   http::Response AdvisoryAdmin(Ctx& ctx, const std::string& id);
 
@@ -237,6 +264,8 @@ class RegistryApi final : public http::Application {
   EmailSecurity* email_ = nullptr;
   proxy::Proxy* proxy_ = nullptr;
   sandbox::SandboxService* sandbox_ = nullptr;
+  oidc::TrustedPublishing* trust_ = nullptr;
+  StageStore* stages_ = nullptr;
 };
 
 // JSON response helpers shared by the handler files.

@@ -249,13 +249,13 @@ absl::Status ScanGate::CheckWorm(const PublishCandidate& c, scan::ScanReport& re
       moderation_.PublishesByToken(c.who.token_key, now - options_.worm.window));
   std::set<std::string> packages;
   for (const auto& e : recent) packages.insert(e.package);
-  if (static_cast<int>(packages.size()) < options_.worm.packages) return absl::OkStatus();
+  if (static_cast<int>(packages.size()) <= options_.worm.packages) return absl::OkStatus();
 
   // The worm pattern (Shai-Hulud, 2025): a stolen token republishing everything it can.
   BULWARK_RETURN_IF_ERROR(store_.DeleteToken(c.who.token_key));
   Event("token.revoked", c.who.user,
-        StrCat(c.who.token_prefix, ": worm pattern (", packages.size(), " packages within ",
-               absl::FormatDuration(options_.worm.window), ")"),
+        StrCat(c.who.token_prefix, " suspended: worm pattern (", packages.size(),
+               " packages within ", absl::FormatDuration(options_.worm.window), ")"),
         c.name);
   BULWARK_RETURN_IF_ERROR(moderation_.RecordNotice(
       UserNotice{0, c.who.user, "token-suspended-worm",
@@ -263,6 +263,26 @@ absl::Status ScanGate::CheckWorm(const PublishCandidate& c, scan::ScanReport& re
                         " packages within ", absl::FormatDuration(options_.worm.window),
                         "; it was revoked and those versions held for review"),
                  now}));
+  // The other owners of the packages hear of it too: the token's owner may be the victim whose
+  // machine runs the worm, and co-maintainers are the ones who can act on the held versions.
+  std::set<std::string> owners;
+  for (const std::string& p : packages) {
+    auto rec = store_.GetPackage(p);
+    if (!rec.ok()) continue;
+    for (const std::string& m : rec->maintainers) {
+      if (m != c.who.user) owners.insert(m);
+    }
+  }
+  for (const std::string& owner : owners) {
+    absl::Status told = moderation_.RecordNotice(
+        UserNotice{0, owner, "token-suspended-worm",
+                   StrCat("a token of ", c.who.user, " published new versions of ",
+                          packages.size(), " packages within ",
+                          absl::FormatDuration(options_.worm.window), " (", c.name,
+                          " among them); it was revoked and those versions held for review"),
+                   now});
+    if (!told.ok()) LogWarning("worm notice to %s not stored: %s", owner, told.ToString());
+  }
   LogWarning("worm pattern: token of %s published %d packages in %s; revoked, versions held",
              c.who.user, static_cast<int>(packages.size()),
              absl::FormatDuration(options_.worm.window));

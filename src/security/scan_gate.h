@@ -29,8 +29,10 @@
 
 namespace bulwark {
 
+// The worm brake: a token that publishes new versions of MORE than `packages` distinct
+// packages within `window` is suspended at once (issue 10: 3 in 10 minutes).
 struct WormOptions {
-  int packages = 5;  // Distinct packages published by one token ...
+  int packages = 3;  // Distinct packages one token may publish new versions of ...
   absl::Duration window = absl::Minutes(10);  // ... within this window.
 };
 

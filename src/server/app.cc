@@ -189,6 +189,19 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
     app->api_->SetProxy(app->proxy_.get());
   }
   app->api_->SetSandbox(app->sandbox_.get());
+  // Trusted publishing: the OIDC issuers come from config (docs/trusted-publishing.md).
+  BULWARK_ASSIGN_OR_RETURN(app->trust_store_,
+                           NewSqliteTrustStore(config.data_dir + "/bulwark.sqlite3"));
+  if (!app->http_client_) {
+    BULWARK_ASSIGN_OR_RETURN(app->http_client_, NewCurlHttpClient());
+  }
+  app->trust_ = std::make_unique<oidc::TrustedPublishing>(
+      *app->trust_store_, *app->http_client_, RealClock(), SystemRandom(),
+      config.trusted_publishing);
+  if (!config.trusted_publishing.issuers.empty()) app->api_->SetTrustedPublishing(app->trust_.get());
+  BULWARK_ASSIGN_OR_RETURN(app->stage_store_,
+                           NewSqliteStageStore(config.data_dir + "/bulwark.sqlite3"));
+  app->api_->SetStageStore(app->stage_store_.get());
   app->server_ = http::NewBeastServer(config.server, *app->api_);
   return app;
 }

@@ -14,6 +14,9 @@
 #include "accounts/account_service.h"
 #include "accounts/security_keys.h"
 #include "bulwark/storage/webauthn_store.h"
+#include "bulwark/storage/trust_store.h"
+#include "bulwark/storage/stage_store.h"
+#include "accounts/oidc/trusted_publishing.h"
 #include "api/registry_api.h"
 #include "bulwark/env/blob_store.h"
 #include "bulwark/storage/advisory_store.h"
@@ -142,7 +145,7 @@ class App {
   // The expired-domain monitor: its store, lookups, and (serve mode) its periodic job.
   std::unique_ptr<DomainStore> domain_store_;
   std::unique_ptr<Resolver> resolver_;
-  std::unique_ptr<HttpClient> http_client_;  // Also the proxy's; before both, which point to it.
+  std::unique_ptr<HttpClient> http_client_;  // Also the proxy's and OIDC's; before all three.
   std::unique_ptr<DomainMonitor> domain_monitor_;
   std::unique_ptr<Periodic> domain_jobs_;
   // Periodic runs its function once more when destroyed; the domain check must not (it would
@@ -155,6 +158,10 @@ class App {
   std::unique_ptr<EmailSecurity> email_security_;
   std::unique_ptr<ProxyStore> proxy_store_;
   std::unique_ptr<proxy::Proxy> proxy_;
+  // Trusted publishing (docs/trusted-publishing.md); before api_, which points to it.
+  std::unique_ptr<TrustStore> trust_store_;
+  std::unique_ptr<oidc::TrustedPublishing> trust_;
+  std::unique_ptr<StageStore> stage_store_;  // Staged publishing (docs/staging.md).
   std::unique_ptr<RegistryApi> api_;
   std::unique_ptr<http::Server> server_;
 };

@@ -1,6 +1,7 @@
 #include "base/strings.h"
 #include "server/config.h"
 #include "server/proxy_config.h"
+#include "server/trusted_publishing_config.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -184,7 +185,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
                                  "limits", "auth", "publish", "packages", "typosquat",
                                  "private", "signing", "scanning", "moderation",
                                  "email_domains", "packuments", "email",
-                                 "uplinks", "proxy", "sandbox"};
+                                 "uplinks", "proxy", "sandbox", "trusted_publishing"};
   for (const auto& kv : root) {
     std::string key = kv.first.as<std::string>();
     if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
@@ -229,6 +230,12 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
   BULWARK_RETURN_IF_ERROR(Read(auth, "token_lifetime_days", token_days, "auth."));
   if (token_days < 1) return absl::InvalidArgumentError("config: auth.token_lifetime_days < 1");
   c.accounts.session_token_lifetime = absl::Hours(24 * token_days);
+  int64_t login_hours = absl::ToInt64Hours(c.accounts.login_token_lifetime);
+  BULWARK_RETURN_IF_ERROR(Read(auth, "login_token_hours", login_hours, "auth."));
+  if (login_hours < 1 || login_hours > 24 * 90) {
+    return absl::InvalidArgumentError("config: auth.login_token_hours must be 1 to 2160");
+  }
+  c.accounts.login_token_lifetime = absl::Hours(login_hours);
   int64_t max_write_days = absl::ToInt64Hours(c.accounts.max_write_token_lifetime) / 24;
   BULWARK_RETURN_IF_ERROR(Read(auth, "max_write_token_days", max_write_days, "auth."));
   if (max_write_days < 1 || max_write_days > 365) {
@@ -359,6 +366,8 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
   BULWARK_RETURN_IF_ERROR(
       ParseProxyConfig(root["uplinks"], root["packages"], root["proxy"], c.proxy));
   BULWARK_RETURN_IF_ERROR(ParseSandboxConfig(root["sandbox"], c.sandbox));
+  BULWARK_RETURN_IF_ERROR(
+      ParseTrustedPublishingConfig(root["trusted_publishing"], c.trusted_publishing));
   return c;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "accounts/access_policy.h"
+#include "accounts/oidc/trusted_publishing.h"
 #include "accounts/account_service.h"
 #include "accounts/security_keys.h"
 #include "api/registry_api.h"
@@ -45,6 +46,8 @@ struct Config {
   DomainsConfig email_domains;        // `email_domains:` (docs/email-domains.md).
   EmailConfig email;                  // `email:` (docs/email.md).
   proxy::ProxyConfig proxy;           // `uplinks:`, `packages: proxy:`, `proxy:` (docs/proxy.md).
+  // `trusted_publishing:` (docs/trusted-publishing.md); no issuers: OIDC exchange refused.
+  oidc::TrustedPublishingOptions trusted_publishing;
 };
 
 // InvalidArgument naming the key and the problem for a bad file; NotFound when it is missing.

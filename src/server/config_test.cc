@@ -95,8 +95,15 @@ TEST(Config, MandatoryTwoFactorAndTokenLimits) {
             "config: auth.require_2fa_scopes: \"acme\" is not a scope (write it as '@name')");
   EXPECT_EQ(message("auth:\n  high_impact:\n    weekly: 5"),
             "config: unknown key \"auth.high_impact.weekly\"");
-  EXPECT_EQ(message("auth:\n  max_write_token_days: 10"),
+  EXPECT_EQ(message("auth:\n  max_write_token_days: 5"),
             "config: auth.token_lifetime_days must not exceed auth.max_write_token_days");
+  EXPECT_EQ(message("auth:\n  login_token_hours: 0"),
+            "config: auth.login_token_hours must be 1 to 2160");
+  EXPECT_EQ(message("trusted_publishing:\n  issuers:\n    jenkins: https://ci.example.test"),
+            "config: trusted_publishing.issuers: unknown provider type \"jenkins\" (github, "
+            "gitlab, circleci)");
+  EXPECT_EQ(message("trusted_publishing:\n  token_minutes: 60"),
+            "config: trusted_publishing.token_minutes must be 1 to 15");
 }
 
 TEST(Config, LoginThrottle) {

@@ -118,8 +118,8 @@ absl::Status ParseScanningConfig(const YAML::Node& node, const YAML::Node& moder
     int64_t minutes = absl::ToInt64Minutes(out.gate.worm.window);
     BULWARK_RETURN_IF_ERROR(Get(wn, "packages", out.gate.worm.packages, "scanning.worm."));
     BULWARK_RETURN_IF_ERROR(Get(wn, "window_minutes", minutes, "scanning.worm."));
-    if (out.gate.worm.packages < 2 || minutes < 1) {
-      return Bad("scanning.worm", "packages must be at least 2 and window_minutes positive");
+    if (out.gate.worm.packages < 1 || minutes < 1) {
+      return Bad("scanning.worm", "packages must be at least 1 and window_minutes positive");
     }
     out.gate.worm.window = absl::Minutes(minutes);
   }

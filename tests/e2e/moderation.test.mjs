@@ -35,7 +35,7 @@ before(async () => {
     - {id: campaign-domain, text: "exfil.bad-campaign.test", verdict: hold, explanation: "Talks to a known malware campaign's server."}
     - {id: wiper, text: "WIPE_ALL_DISKS_NOW", verdict: reject, explanation: "A disk wiper's marker."}
     - {id: miner, text: "pool-endpoint.example.test", verdict: warn, explanation: "Mentions a mining pool."}
-  worm: {packages: 3, window_minutes: 10}
+  worm: {packages: 2, window_minutes: 10}
 moderation:
   reports_per_hour: 3
   partner_keys_url: http://127.0.0.1:${keyServer.address().port}/meta/public_keys/secret_scanning

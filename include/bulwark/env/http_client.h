@@ -30,6 +30,7 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;  // Name, value.
   absl::Duration timeout = absl::Seconds(30);  // The whole exchange, connect included.
   uint64_t max_body = 10ull << 20;
+  bool follow_redirects = true;  // At most 5 hops, http(s) only; false: a 3xx is the response.
 };
 
 struct HttpResponse {
