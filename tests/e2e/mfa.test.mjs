@@ -308,7 +308,7 @@ test('stats: 2FA shares, breached sign-ups, revoked tokens, throttled logins, ad
     const r = reg.cli(['stats', '--json']);
     assert.equal(r.status, 0, r.stderr);
     const s = JSON.parse(r.stdout);
-    assert.deepEqual(Object.keys(s), ['accounts', 'security_events', 'advisories', 'moderation', 'email']);
+    assert.deepEqual(Object.keys(s), ['accounts', 'security_events', 'advisories', 'moderation', 'email_domains', 'email', 'sandbox']);
     // docs/email.md: present without mail too (event figures only, no queue figures).
     assert.equal(s.email.login_verifications_sent, 0);
     assert.equal(s.email.mail_queued, undefined);
