@@ -250,7 +250,7 @@ bool IsSandboxUser(int pid) {
       if (StrContains(line, "Z")) return false;
     }
     if (ConsumePrefix(&line, "Uid:")) {
-      auto parts = StrSplit(line, ByAnyChar(" \t"), SkipEmpty());
+      auto parts = StrSplit(line, ByAnyChar{" \t"}, SkipEmpty());
       uint32_t uid = 0;
       return !parts.empty() && SimpleAtoi(parts[0], &uid) && uid == kUser;
     }
