@@ -29,7 +29,8 @@ before(async () => {
     ['pat', 'pat@pending.test'], ['rita', 'rita@rereg.test'], ['ivan', 'ivan@implicit.test']]) {
     users[name] = reg.addUser(name, 'correct horse battery', email);
   }
-  // Registered "now": after every account above was created (and none verified its address).
+  // Registered "now": after every account above was created and its address verified
+  // (`bulwark user add` vouches for the address: docs/email.md).
   const justNow = new Date(Date.now() + 60_000).toISOString();
   rdap = await startRdap({
     'healthy.test': rdapDomain('healthy.test', healthy),
@@ -75,7 +76,7 @@ test('with RDAP: expired, pending delete, re-registered and unregistered domains
     pat: 'pending-delete', rita: 're-registered',
   });
   const rita = body.flagged.find((a) => a.user === 'rita');
-  assert.match(rita.detail, /rereg\.test was registered .* after the address was given/);
+  assert.match(rita.detail, /rereg\.test was registered .* after the address was verified/);
   const erin = body.flagged.find((a) => a.user === 'erin');
   assert.match(erin.detail, /expired 2021-03-04/);
   // One request per registrable domain.

@@ -196,6 +196,7 @@ TEST_F(EmailSecurityTest, ResetOnlyForVerifiedUnflaggedAddresses) {
   ASSERT_FALSE(token.empty());
   TokenOptions login;
   login.name = "npm login";
+  login.login_session = true;
   auto minted = accounts_->CreateToken("alice", login);
   ASSERT_TRUE(minted.ok());
   auto web = NewSqliteWebAuthnStore(dir_.path() + "/w.sqlite3");
