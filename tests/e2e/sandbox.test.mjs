@@ -237,6 +237,13 @@ test('registry: a publish is run, a malicious version quarantined and reported',
     assert.match(shown.stdout, /sandbox report: .*"verdict":"malicious"/, out(shown));
     const notices = await (await get('/-/bulwark/v1/notices', aliceCli.token)).json();
     assert.match(JSON.stringify(notices), /sandbox-quarantine/);
+    // The malware advisory is drafted for moderation at once, on file but not matching yet.
+    const all = reg.cli(['advisories', 'list', '--json']);
+    assert.equal(all.status, 0, out(all));
+    const draft = JSON.parse(all.stdout).find((a) => a.id === `MAL-BWK-${new Date().getUTCFullYear()}-${caseId}`);
+    assert.ok(draft && draft.withdrawn, all.stdout);
+    const matching = reg.cli(['advisories', 'list', '--package', 'sbx-victim', '--json']);
+    assert.deepEqual(JSON.parse(matching.stdout), [], out(matching));
     // Stats, the CLI view and the admin queue.
     const stats = await (await get('/-/bulwark/v1/stats', adminToken)).json();
     assert.equal(stats.sandbox.reports, 2, JSON.stringify(stats.sandbox));
