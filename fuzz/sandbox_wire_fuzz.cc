@@ -1,9 +1,11 @@
 // The sandbox sinks' parsers (src/sandbox/wire.h): DNS queries, HTTP request heads and TLS
-// ClientHellos come from the package under analysis.
+// ClientHellos come from the package under analysis; so do the request targets the registry
+// forwarder checks (src/sandbox/registry_forward.h) and the packuments it rewrites.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "sandbox/registry_forward.h"
 #include "sandbox/wire.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -16,5 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   bulwark::sandbox::ParseHttpHead(in);
   bulwark::sandbox::ParseTlsSni(in);
+  bulwark::sandbox::IsRegistryReadPath(in);
+  bulwark::sandbox::RewriteRegistryUrls(in, "http://127.0.0.1:5555");
   return 0;
 }

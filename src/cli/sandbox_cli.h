@@ -10,9 +10,11 @@
 
 namespace bulwark::cli {
 
-// Runs `tarball` in the sandbox and returns its report (docs/sandbox.md §Reports).
+// Runs `tarball` in the sandbox and returns its report (docs/sandbox.md §Reports). With a
+// `registry_url`, npm's registry reads inside are forwarded there (dependencies install).
 absl::StatusOr<json::object> RunSandboxReport(const std::string& tarball, int timeout_seconds,
-                                              int memory_mb = 0);
+                                              int memory_mb = 0,
+                                              const std::string& registry_url = "");
 absl::StatusOr<std::string> SelfExe();
 void AddSandboxStoreCommands(CLI::App& sandbox, CommonFlags& flags, int& exit_code);
 

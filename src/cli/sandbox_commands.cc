@@ -9,11 +9,13 @@
 #include <climits>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "accounts/tokens.h"
 #include "base/json.h"
 #include "base/strings.h"
+#include "bulwark/env/http_client.h"
 #include "bulwark/env/random.h"
 #include "cli/common.h"
 #include "cli/sandbox_cli.h"
@@ -29,6 +31,7 @@ struct RunFlags {
   bool json = false;
   int timeout = 0;
   int memory_mb = 0;
+  std::string registry;
 };
 
 struct ExecFlags {
@@ -38,7 +41,7 @@ struct ExecFlags {
 };
 
 int Run(const RunFlags& f) {
-  auto report = RunSandboxReport(f.tarball, f.timeout, f.memory_mb);
+  auto report = RunSandboxReport(f.tarball, f.timeout, f.memory_mb, f.registry);
   if (!report.ok()) return Fail(report.status());
   if (f.json) {
     std::printf("%s\n", ToJson(*report).c_str());
@@ -71,7 +74,7 @@ absl::StatusOr<std::string> SelfExe() {
 }
 
 absl::StatusOr<json::object> RunSandboxReport(const std::string& tarball, int timeout,
-                                              int memory_mb) {
+                                              int memory_mb, const std::string& registry_url) {
   std::ifstream in(tarball, std::ios::binary);
   if (!in) return absl::NotFoundError(StrCat("cannot read ", tarball));
   std::stringstream bytes;
@@ -92,6 +95,12 @@ absl::StatusOr<json::object> RunSandboxReport(const std::string& tarball, int ti
   if (memory_mb > 0) o.limits.address_space = static_cast<uint64_t>(memory_mb) << 20;
   o.honey_token = NewTokenSecret(SystemRandom());
   input.honey_token = o.honey_token;
+  std::unique_ptr<HttpClient> http;
+  if (!registry_url.empty()) {
+    BULWARK_ASSIGN_OR_RETURN(http, NewCurlHttpClient());
+    o.registry_url = registry_url;
+    o.http = http.get();
+  }
   BULWARK_ASSIGN_OR_RETURN(input.run, sandbox::RunContained(o));
   return sandbox::BuildReport(input);
 }
@@ -106,6 +115,9 @@ void AddSandboxCommands(CLI::App& app, CommonFlags& flags, int& exit_code) {
   run->add_option("--timeout", run_flags->timeout, "wall-clock limit in seconds (default 90)");
   run->add_option("--memory", run_flags->memory_mb,
                   "address-space limit per process in MiB (default 4096)");
+  run->add_option("--registry", run_flags->registry,
+                  "the Bulwark URL npm's registry reads inside are forwarded to (read-only, no "
+                  "credentials); default: none, dependencies do not install");
   run->callback([run_flags, &exit_code] { exit_code = Run(*run_flags); });
 
   auto exec_flags = std::make_shared<ExecFlags>();

@@ -25,11 +25,13 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <fstream>
 #include <sstream>
 
 #include "base/strings.h"
 #include "sandbox/decoys.h"
+#include "sandbox/registry_forward.h"
 #include "sandbox/seccomp.h"
 #include "sandbox/sinks.h"
 
@@ -296,7 +298,7 @@ void ReapAll(int strace_pid, bool& strace_done) {
   LoopbackUp(log);
   WriteDecoys(log, o.honey_token);
   Sinks sinks;
-  if (auto s = sinks.Open(); !s.ok()) {
+  if (auto s = sinks.Open(!o.registry_url.empty()); !s.ok()) {
     std::string m = s.ToString();
     (void)!write(log, m.data(), m.size());
     _exit(kExitSetupFailed);
@@ -456,6 +458,21 @@ absl::StatusOr<RawRun> RunContained(const ContainOptions& o) {
     close(go[1]);
     return absl::FailedPreconditionError("cannot write the namespace's id maps");
   }
+  std::unique_ptr<RegistryForwarder> forwarder;
+  if (!o.registry_url.empty()) {
+    absl::Status listening = o.http ? absl::OkStatus()
+                                    : absl::InvalidArgumentError("registry without a client");
+    if (listening.ok()) {
+      forwarder = std::make_unique<RegistryForwarder>(o.registry_url, *o.http);
+      listening = forwarder->Listen(static_cast<pid_t>(pid));
+    }
+    if (!listening.ok()) {
+      kill(static_cast<pid_t>(pid), SIGKILL);
+      waitpid(static_cast<pid_t>(pid), nullptr, 0);
+      close(go[1]);
+      return listening;
+    }
+  }
   (void)!write(go[1], "g", 1);
   close(go[1]);
   // The host side's own deadline, in case pid 1 itself hangs: killing it tears the namespace
@@ -471,7 +488,11 @@ absl::StatusOr<RawRun> RunContained(const ContainOptions& o) {
       kill(static_cast<pid_t>(pid), SIGKILL);
       killed = true;
     }
-    usleep(10000);
+    if (forwarder) {
+      forwarder->Poll(10);
+    } else {
+      usleep(10000);
+    }
   }
   RawRun run;
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -482,6 +503,11 @@ absl::StatusOr<RawRun> RunContained(const ContainOptions& o) {
   run.trace = ReadFile(dir + "/log/trace", kTraceFileLimit);
   run.sinks = ReadFile(dir + "/log/sinks", 8 << 20);
   run.left_running = ReadFile(dir + "/log/left", 64 * 1024);
+  if (forwarder) {
+    std::string refused;
+    forwarder->Finish(&refused, &run.registry);
+    run.sinks += refused;
+  }
   run.output = ReadFile(dir + "/log/output", kMaxOutput);
   std::istringstream st(ReadFile(dir + "/log/status", 100));
   int timed_out = 0;

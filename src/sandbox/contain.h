@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "bulwark/env/http_client.h"
 
 namespace bulwark::sandbox {
 
@@ -38,12 +39,17 @@ struct ContainOptions {
   // owns, so a process that escaped the mount view could touch only world-writable files.
   uint32_t host_id_base = 200000;
   Limits limits;
+  // The Bulwark that npm's registry reads inside the sandbox are forwarded to
+  // (sandbox/registry_forward.h); empty: the registry port is a sink (404). `http` fetches them.
+  std::string registry_url;
+  HttpClient* http = nullptr;
 };
 
 // What the run left behind, read after the namespace is gone.
 struct RawRun {
   std::string trace;           // strace -f -ttt -y -v output.
   std::string sinks;           // JSON lines from the DNS responder and TCP/HTTP sinks.
+  std::string registry;        // JSON lines of the registry reads forwarded to Bulwark.
   std::string left_running;    // "pid\tcmdline" lines of processes alive after the driver.
   std::string output;          // The driver's stdout+stderr (truncated to 64 KiB).
   int exit_code = -1;          // The driver's exit status (-1 when it did not finish).

@@ -11,6 +11,7 @@
 namespace bulwark::sandbox {
 namespace {
 
+constexpr size_t kMaxRegistryRecords = 500;  // Forwarded registry reads kept per report.
 constexpr size_t kMaxEvents = 2000;      // Per report; the rest are counted, not kept.
 constexpr int64_t kLongSleepSeconds = 30;  // Longer sleeps wait out analysis sandboxes.
 constexpr size_t kExfilLabel = 32;       // DNS labels this long carry data, not names.
@@ -326,6 +327,25 @@ json::object BuildReport(const ReportInput& in) {
     r["phase"] = phase;
     if (phase != "npm") sinks.push_back(std::move(r));
   }
+  // Registry reads forwarded to Bulwark (dependencies): listed, not network findings; those a
+  // script made (not npm) also go through the rules over sinks (a decoy in a path).
+  json::array registry;
+  for (std::string_view line : StrSplit(in.run.registry, '\n', SkipEmpty())) {
+    auto v = ParseJson(line);
+    if (!v.ok() || !v->is_object()) continue;
+    json::object r = v->as_object();
+    const double t = r.contains("t") && r.at("t").is_double() ? r.at("t").as_double() : 0;
+    std::string phase = "npm";
+    for (const Event& e : kept) {
+      if ((e.kind == "connect" || e.kind == "send") && e.port == GetInt(r, "port").value_or(0) &&
+          e.t <= t + 0.05) {
+        phase = e.phase;
+      }
+    }
+    r["phase"] = phase;
+    if (phase != "npm") sinks.push_back(r);
+    if (registry.size() < kMaxRegistryRecords) registry.push_back(std::move(r));
+  }
   json::array left;
   for (std::string_view line : StrSplit(in.run.left_running, '\n', SkipEmpty())) {
     size_t tab = line.find('\t');
@@ -368,6 +388,7 @@ json::object BuildReport(const ReportInput& in) {
   for (auto& p : phases) pj.emplace_back(p);
   report["phases"] = std::move(pj);
   report["sinks"] = std::move(sinks);
+  report["registry"] = std::move(registry);
   report["left_running"] = std::move(left);
   std::string output = in.run.output.substr(0, 4096);
   report["output"] = output;

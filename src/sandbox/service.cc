@@ -36,8 +36,9 @@ std::string Findings(const json::object& report) {
 
 }  // namespace
 
-Runner SubprocessRunner(std::string binary, int timeout_seconds) {
-  return [binary, timeout_seconds](const std::string& tarball) -> absl::StatusOr<json::object> {
+Runner SubprocessRunner(std::string binary, int timeout_seconds,
+                        std::function<std::string()> registry_url) {
+  return [binary, timeout_seconds, registry_url](const std::string& tarball) -> absl::StatusOr<json::object> {
     int out[2];
     if (pipe2(out, O_CLOEXEC) != 0) return absl::InternalError("pipe");
     posix_spawn_file_actions_t fa;
@@ -46,6 +47,10 @@ Runner SubprocessRunner(std::string binary, int timeout_seconds) {
     std::string timeout = StrCat(timeout_seconds);
     std::vector<std::string> args = {binary, "sandbox", "run", "--json", "--timeout", timeout,
                                      tarball};
+    if (std::string url = registry_url ? registry_url() : ""; !url.empty()) {
+      args.push_back("--registry");
+      args.push_back(std::move(url));
+    }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -176,7 +181,8 @@ absl::Status SandboxService::Quarantine(std::string_view name, std::string_view 
   mc.reporter = "bulwark-sandbox";
   mc.held_json = ToJson(json::object{{"restore", true}, {"tags", std::move(tags)}});
   mc.created = clock_.Now();
-  BULWARK_RETURN_IF_ERROR(moderation_.CreateCase(mc).status());
+  BULWARK_ASSIGN_OR_RETURN(int64_t case_id, moderation_.CreateCase(mc));
+  if (on_quarantine_) on_quarantine_(case_id, findings);
   for (const std::string& owner : p.maintainers) {
     BULWARK_RETURN_IF_ERROR(moderation_.RecordNotice(UserNotice{
         0, owner, "sandbox-quarantine",

@@ -29,8 +29,11 @@ namespace bulwark::sandbox {
 using Runner = std::function<absl::StatusOr<json::object>(const std::string& tarball)>;
 
 // The production runner: `binary sandbox run --json --timeout T TARBALL` as a child process (the
-// sandbox forks and must not do so from a multithreaded server).
-Runner SubprocessRunner(std::string binary, int timeout_seconds);
+// sandbox forks and must not do so from a multithreaded server), with `--registry URL` when given.
+// `registry_url` (asked at each run: a server's port is known only once it listens) is where
+// npm's registry reads inside the sandbox go; none or "": the registry port is a sink.
+Runner SubprocessRunner(std::string binary, int timeout_seconds,
+                        std::function<std::string()> registry_url = {});
 
 class SandboxService {
  public:
@@ -55,6 +58,12 @@ class SandboxService {
   std::optional<std::string> Summary(std::string_view name, std::string_view version);
   absl::StatusOr<json::object> Stats();
 
+  // Called with the hold case a quarantine opened and the findings, to draft the malware
+  // advisory for moderation right away (ModerationService::DraftPendingAdvisory). Set before
+  // Start.
+  using QuarantineHook = std::function<void(int64_t case_id, std::string_view findings)>;
+  void SetQuarantineHook(QuarantineHook hook) { on_quarantine_ = std::move(hook); }
+
   // A worker thread that drains the queue every `interval`. Stop() joins it.
   void Start(absl::Duration interval);
   void Stop();
@@ -70,6 +79,7 @@ class SandboxService {
   ModerationStore& moderation_;
   Clock& clock_;
   Runner runner_;
+  QuarantineHook on_quarantine_;
   const std::string temp_dir_;
   absl::Mutex run_mu_;  // One run at a time: the machine's cores are shared with the registry.
   std::unique_ptr<absl::Notification> stop_;

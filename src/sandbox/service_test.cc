@@ -141,6 +141,36 @@ TEST_F(SandboxServiceTest, MaliciousVersionIsQuarantinedOwnersToldAndCaseOpened)
   EXPECT_FALSE(store_->GetPackage("pkg")->versions.at("1.0.0").unpublished.has_value());
 }
 
+TEST_F(SandboxServiceTest, QuarantineDraftsTheMalwareAdvisoryPendingModeration) {
+  service_->SetQuarantineHook([this](int64_t case_id, std::string_view findings) {
+    auto id = moderation_->DraftPendingAdvisory(case_id, findings);
+    ASSERT_TRUE(id.ok()) << id.status();
+  });
+  Publish("1.0.0");
+  next_ = Report("malicious", "/usr/bin/curl");
+  ASSERT_TRUE(service_->RunVersion("pkg", "1.0.0").ok());
+  auto cases = moderation_store_->ListCases(true);
+  ASSERT_TRUE(cases.ok());
+  ASSERT_EQ(cases->size(), 1u);
+  const int64_t case_id = (*cases)[0].id;
+  const std::string id = StrCat(
+      "MAL-BWK-", absl::FormatTime("%Y", (*cases)[0].created, absl::UTCTimeZone()), "-", case_id);
+  auto draft = advisories_->Get(id);
+  ASSERT_TRUE(draft.ok()) << draft.status();
+  EXPECT_TRUE(draft->withdrawn.has_value());  // On file, not matching yet.
+  EXPECT_TRUE(StrContains(draft->json, "credential-sent")) << draft->json;
+  EXPECT_TRUE(StrContains(draft->json, "\"pending\":true")) << draft->json;
+  EXPECT_EQ(draft->packages, std::vector<std::string>{"pkg"});
+  EXPECT_TRUE(advisories_->ListForPackages({"pkg"})->empty());
+  // The moderator removes the version: the same advisory now matches.
+  clock_.Advance(absl::Minutes(5));
+  auto removed = moderation_->Remove(case_id, "admin", false, "");
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_EQ(removed->advisory_id, id);
+  EXPECT_FALSE(advisories_->Get(id)->withdrawn.has_value());
+  EXPECT_EQ(advisories_->ListForPackages({"pkg"})->size(), 1u);
+}
+
 TEST_F(SandboxServiceTest, FailedRunStoresAnErrorReport) {
   Publish("1.0.0");
   next_ = absl::InternalError("sandbox setup failed");

@@ -55,7 +55,7 @@ Sinks::~Sinks() {
   for (auto& c : conns_) close(c.fd);
 }
 
-absl::Status Sinks::Open() {
+absl::Status Sinks::Open(bool skip_registry_port) {
   dns_fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -65,6 +65,7 @@ absl::Status Sinks::Open() {
     return absl::InternalError(StrCat("dns sink: ", std::strerror(errno)));
   }
   for (int port : kSinkPorts) {
+    if (skip_registry_port && port == kRegistryPort) continue;
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -86,29 +87,39 @@ void Sinks::Record(const std::string& line) {
   records_ += '\n';
 }
 
-void Sinks::Finish(Conn& c) {
+json::object SinkRecord(int port, double opened, std::string_view data, bool* http) {
   json::object r;
-  r["t"] = c.opened;
-  r["port"] = c.port;
-  r["bytes"] = static_cast<int64_t>(c.data.size());
-  if (auto head = ParseHttpHead(c.data)) {
+  r["t"] = opened;
+  r["port"] = port;
+  r["bytes"] = static_cast<int64_t>(data.size());
+  if (http) *http = false;
+  if (auto head = ParseHttpHead(data)) {
+    if (http) *http = true;
     r["kind"] = "http";
     r["method"] = head->method;
     r["target"] = Printable(head->target, 2048);
     json::object headers;
     for (auto& [k, v] : head->headers) headers[Printable(k, 100)] = Printable(v, 1024);
     r["headers"] = std::move(headers);
-    r["body"] = Printable(std::string_view(c.data).substr(head->head_end), 8192);
-    static constexpr std::string_view kAnswer =
-        "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: 21\r\n"
-        "connection: close\r\n\r\n{\"error\":\"not found\"}";
-    (void)!write(c.fd, kAnswer.data(), kAnswer.size());
-  } else if (std::string sni = ParseTlsSni(c.data); !sni.empty()) {
+    r["body"] = Printable(data.substr(head->head_end), 8192);
+  } else if (std::string sni = ParseTlsSni(data); !sni.empty()) {
     r["kind"] = "tls";
     r["server_name"] = sni;
   } else {
     r["kind"] = "tcp";
-    r["data"] = Printable(c.data, 4096);
+    r["data"] = Printable(data, 4096);
+  }
+  return r;
+}
+
+void Sinks::Finish(Conn& c) {
+  bool http = false;
+  json::object r = SinkRecord(c.port, c.opened, c.data, &http);
+  if (http) {
+    static constexpr std::string_view kAnswer =
+        "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: 21\r\n"
+        "connection: close\r\n\r\n{\"error\":\"not found\"}";
+    (void)!write(c.fd, kAnswer.data(), kAnswer.size());
   }
   Record(ToJson(r));
   close(c.fd);

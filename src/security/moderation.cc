@@ -141,12 +141,48 @@ absl::Status ModerationService::PublishPlaceholder(std::string_view name) {
   return packages_.ReplaceWithPlaceholder(name, v, tarball, kPlaceholderReadme);
 }
 
+namespace {
+
+// The year is the case's, so a draft made when the case opened and the one its removal writes
+// share the id.
+std::string MalwareAdvisoryId(const ModerationCase& c) {
+  return StrCat("MAL-BWK-", absl::FormatTime("%Y", c.created, absl::UTCTimeZone()), "-", c.id);
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ModerationService::DraftPendingAdvisory(int64_t case_id,
+                                                                    std::string_view evidence) {
+  BULWARK_ASSIGN_OR_RETURN(ModerationCase c, moderation_.GetCase(case_id));
+  const absl::Time now = clock_.Now();
+  advisories::Advisory a;
+  a.id = MalwareAdvisoryId(c);
+  a.summary = StrCat("Malicious code in ", c.package, " (npm)");
+  a.details = StrCat("This version was quarantined by the registry's behavioural sandbox (case ",
+                     c.id, ") and awaits its moderators' decision. ",
+                     evidence.substr(0, 3000));
+  advisories::Affected aff;
+  aff.ecosystem = "npm";
+  aff.package = c.package;
+  aff.versions = {c.version};
+  a.affected.push_back(std::move(aff));
+  a.published = now;
+  a.modified = now;
+  // Pending: on file for the moderators, not matching until the version is removed.
+  a.withdrawn = now;
+  a.database_specific = json::object{
+      {"bulwark", json::object{{"draft", true}, {"pending", true}, {"case", c.id},
+                               {"source", "sandbox"}}}};
+  BULWARK_RETURN_IF_ERROR(advisories_.Upsert(advisories::ToRecord(a)).status());
+  return a.id;
+}
+
 absl::Status ModerationService::DraftAdvisoryInto(RemoveResult& result, const ModerationCase& c,
                                                   bool whole, std::string_view note) {
   absl::Time now = clock_.Now();
   advisories::Advisory a;
   // Not an OSV-assigned MAL id (those come from imports): ours carry BWK so they never collide.
-  a.id = StrCat("MAL-BWK-", absl::FormatTime("%Y", now, absl::UTCTimeZone()), "-", c.id);
+  a.id = MalwareAdvisoryId(c);
   a.summary = StrCat("Malicious code in ", c.package, " (npm)");
   a.details = StrCat(
       whole ? "Every version of this package was removed" : "This version was removed",

@@ -67,6 +67,11 @@ class ModerationService {
   // report names no version), and drafts a malware advisory. FailedPrecondition when decided.
   absl::StatusOr<RemoveResult> Remove(int64_t id, std::string_view by, bool whole_package,
                                       std::string_view note);
+  // Drafts the malware advisory of a hold opened by the sandbox's quarantine (the case's version,
+  // `evidence` as its details) right away, for moderation: stored withdrawn, so `npm audit` does
+  // not warn yet. Remove replaces it under the same id (MAL-BWK-<year of the case>-<case>) and
+  // it matches from then on; Approve leaves it withdrawn. Returns the advisory id.
+  absl::StatusOr<std::string> DraftPendingAdvisory(int64_t case_id, std::string_view evidence);
   // Anyone may report an existing package. InvalidArgument for an empty or oversized reason,
   // NotFound for an unknown package, ResourceExhausted (with Retry-After) past the rate limit.
   absl::StatusOr<int64_t> Report(const ReportRequest& report);

@@ -66,6 +66,7 @@ class App {
   // server/sandbox_wiring.cc: the report store and the sandbox service; in serve mode with
   // sandbox.enabled, the publish hook and the queue worker.
   absl::Status OpenSandbox(Mode mode);
+  std::string SandboxRegistryUrl() const;
   NamePolicy* name_policy() { return name_policy_.get(); }  // Null before LoadNamePolicy().
   const NameIndexInfo& name_index_info() const { return name_index_info_; }
   const Config& config() const { return config_; }

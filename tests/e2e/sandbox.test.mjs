@@ -237,6 +237,13 @@ test('registry: a publish is run, a malicious version quarantined and reported',
     assert.match(shown.stdout, /sandbox report: .*"verdict":"malicious"/, out(shown));
     const notices = await (await get('/-/bulwark/v1/notices', aliceCli.token)).json();
     assert.match(JSON.stringify(notices), /sandbox-quarantine/);
+    // The malware advisory is drafted for moderation at once, on file but not matching yet.
+    const all = reg.cli(['advisories', 'list', '--json']);
+    assert.equal(all.status, 0, out(all));
+    const draft = JSON.parse(all.stdout).find((a) => a.id === `MAL-BWK-${new Date().getUTCFullYear()}-${caseId}`);
+    assert.ok(draft && draft.withdrawn, all.stdout);
+    const matching = reg.cli(['advisories', 'list', '--package', 'sbx-victim', '--json']);
+    assert.deepEqual(JSON.parse(matching.stdout), [], out(matching));
     // Stats, the CLI view and the admin queue.
     const stats = await (await get('/-/bulwark/v1/stats', adminToken)).json();
     assert.equal(stats.sandbox.reports, 2, JSON.stringify(stats.sandbox));
@@ -255,6 +262,75 @@ test('registry: a publish is run, a malicious version quarantined and reported',
     assert.equal(now.status, 0, out(now));
     assert.match(now.stdout, /sbx-victim@1\.0\.0: clean/);
     assert.equal(reg.cli(['sandbox', 'show', 'sbx-victim@9.9.9']).status, 2);
+  } finally {
+    await reg.stop();
+    reg.cleanup();
+  }
+});
+
+// Dependencies resolve from Bulwark itself: npm's registry inside the sandbox is forwarded,
+// read-only and without credentials, to the registry (the server's own address when it runs the
+// job; `--registry` on the command line). A dependency's install script runs and is recorded;
+// the registry reads are listed, not findings; a write through the same address is refused and
+// recorded as a sink records it.
+function packDir(dir) {
+  const dest = join(home, 'tarballs');
+  mkdirSync(dest, { recursive: true });
+  const r = spawnSync(npmBin, ['pack', '--ignore-scripts', '--json', '--pack-destination', dest], { cwd: dir, env, encoding: 'utf8' });
+  assert.equal(r.status, 0, out(r));
+  return join(dest, JSON.parse(r.stdout)[0].filename);
+}
+
+test('dependencies: resolved from the registry, read-only', async () => {
+  const reg = await new Registry({ config: 'scanning:\n  enabled: false\nsandbox:\n  enabled: true\n  timeout_seconds: 60\n  poll_ms: 200\n' }).start();
+  try {
+    const alice = reg.addUser('alice');
+    const cli = new Client(reg, await reg.token(alice));
+    const depDir = join(home, 'dep-pkg');
+    makePackage(depDir, { name: 'sbx-dep', version: '1.0.0', scripts: { postinstall: 'node hello.js' } },
+      { 'hello.js': "console.log('sbx-dep postinstall ran');\n" });
+    let r = cli.npm(['publish'], { cwd: depDir });
+    assert.equal(r.status, 0, out(r));
+    const appDir = join(home, 'app-pkg');
+    makePackage(appDir, { name: 'sbx-app', version: '1.0.0', dependencies: { 'sbx-dep': '^1.0.0' } });
+    r = cli.npm(['publish'], { cwd: appDir });
+    assert.equal(r.status, 0, out(r));
+    // The server's run of sbx-app: the dependency came from this registry.
+    const report = await poll(async () => {
+      const res = await fetch(`${reg.url}/-/bulwark/v1/reports/sbx-app/1.0.0`, { headers: { authorization: `Bearer ${cli.token}` } });
+      return res.status === 200 && res.json();
+    }, 90000);
+    const shown = JSON.stringify(report);
+    assert.match(report.output, /sbx-dep postinstall ran/, shown);
+    assert.ok(report.events.some((e) => e.phase === 'postinstall' && /node$/.test(e.path || '')), shown);
+    assert.ok(report.registry.some((f) => f.method === 'GET' && f.target === '/sbx-dep' && f.status === 200), shown);
+    assert.ok(report.registry.some((f) => f.target === '/sbx-dep/-/sbx-dep-1.0.0.tgz' && f.status === 200), shown);
+    assert.deepEqual(report.findings, [], shown);
+    assert.equal(report.verdict, 'clean');
+
+    // A script that tries to publish through the same address, with the decoy token.
+    const pushDir = join(home, 'push-pkg');
+    makePackage(pushDir, { name: 'sbx-pusher', version: '1.0.0', scripts: { postinstall: 'node push.js' } }, { 'push.js': `
+const http = require('http');
+const body = JSON.stringify({ name: 'sbx-dep', versions: { '6.6.6': { name: 'sbx-dep', version: '6.6.6' } } });
+const req = http.request({ host: '127.0.0.1', port: 4873, path: '/sbx-dep', method: 'PUT', timeout: 5000,
+  headers: { authorization: 'Bearer ' + process.env.NPM_TOKEN, 'content-type': 'application/json' } },
+  (res) => { console.log('sbx-pusher: PUT answered ' + res.statusCode); res.resume(); });
+req.on('error', (e) => console.log('sbx-pusher: ' + e.message));
+req.end(body);
+` });
+    r = spawnSync(bin, ['sandbox', 'run', '--json', '--timeout', '60', '--memory', '2048', '--registry', `${reg.url}/`, packDir(pushDir)],
+      { env, encoding: 'utf8', timeout: 120000 });
+    assert.equal(r.status, 1, out(r));
+    const pushed = JSON.parse(r.stdout);
+    const text = JSON.stringify(pushed);
+    assert.match(pushed.output, /sbx-pusher: PUT answered 403/, text);
+    assert.ok(pushed.sinks.some((s) => s.kind === 'http' && s.method === 'PUT' && s.port === 4873 && s.refused && s.phase === 'postinstall'), text);
+    assert.ok(pushed.findings.some((f) => f.rule === 'credential-sent'), text);
+    assert.ok(!pushed.registry.some((f) => f.method === 'PUT'), text);
+    assert.equal(pushed.verdict, 'malicious');
+    const doc = await (await fetch(`${reg.url}/sbx-dep`)).json();
+    assert.deepEqual(Object.keys(doc.versions), ['1.0.0']);
   } finally {
     await reg.stop();
     reg.cleanup();
