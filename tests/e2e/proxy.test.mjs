@@ -136,9 +136,12 @@ test('npm installs a dependency tree through the proxy; tarball URLs point at th
   assert.equal(lock.packages['node_modules/dep-c'].resolved,
     `${proxy.url}/dep-c/-/dep-c-1.0.0.tgz`);
   assert.ok(!JSON.stringify(lock).includes(upstream.url), 'no upstream URL reaches the client');
-  // Tarballs were verified and stored: the proxy's cache knows them.
+  // Tarballs were verified and stored: the proxy's cache knows them. A first fetch is served
+  // before its fsync and commit, so the rows may land a moment after npm is done.
   const db = join(proxy.dataDir, 'proxy.sqlite3');
-  assert.equal(sqlite(db, "SELECT count(*) FROM proxy_tarballs WHERE name IN ('app-a','dep-b','dep-c')"), '3');
+  const stored = () => sqlite(db, "SELECT count(*) FROM proxy_tarballs WHERE name IN ('app-a','dep-b','dep-c')");
+  for (let i = 0; i < 100 && stored() !== '3'; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(stored(), '3', proxy.stderr.slice(-2000));
   c.cleanup();
 });
 
