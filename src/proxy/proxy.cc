@@ -88,6 +88,19 @@ void Proxy::PersistLoop() {
     queue_.pop_front();
     busy_ = true;
     pmu_.Unlock();
+    if (p.packument) {
+      // A lost touch only revalidates sooner; a lost document is fetched again.
+      absl::Status put = p.packument->body.empty()
+                             ? store_.TouchPackument(p.packument->name, p.packument->fetched)
+                             : store_.PutPackument(*p.packument);
+      if (!put.ok()) {
+        LogWarning("proxy: packument of %s not cached: %s", p.packument->name, put.ToString());
+      }
+      pmu_.Lock();
+      busy_ = false;
+      pending_bytes_ -= p.packument->body.size();
+      continue;
+    }
     absl::Status s = Persist(p);
     // Nothing recorded: the next request fetches it again.
     if (!s.ok()) {
@@ -267,7 +280,14 @@ absl::StatusOr<Proxy::Fresh> Proxy::DocumentFrom(std::string_view name,
 
   absl::Status failure;
   if (res.ok() && res->status == 304 && have) {
-    store_.TouchPackument(name, now).IgnoreError();  // A lost touch only revalidates sooner.
+    {
+      // Through the writer's queue, so it lands after a Put of the same name still queued.
+      // An empty body marks a touch (a stored document is never empty).
+      absl::MutexLock pl(&pmu_);
+      Pending p;
+      p.packument = UpstreamPackument{std::string(name), uplink.name, "", now, ""};
+      queue_.push_back(std::move(p));
+    }
     cached.fetched = now;
     absl::MutexLock l(&mu_);
     cache_[key] = cached;
@@ -278,11 +298,26 @@ absl::StatusOr<Proxy::Fresh> Proxy::DocumentFrom(std::string_view name,
     if (doc.ok()) {
       UpstreamPackument row{std::string(name), uplink.name, std::string(res->Header("etag")), now,
                             std::move(res->body)};
-      absl::Status put = store_.PutPackument(row);
-      if (!put.ok()) LogWarning("proxy: packument of %s not cached: %s", name, put.ToString());
       Entry e;
       e.uplink = uplink.name;
       e.etag = row.etag;
+      // Written behind the response, like tarballs: the commit's fsync is not the client's
+      // wait (memory answers until then; a crash before it only means fetching it again).
+      bool queued = false;
+      {
+        absl::MutexLock pl(&pmu_);
+        if (pending_bytes_ + row.body.size() <= kMaxPendingBytes) {
+          pending_bytes_ += row.body.size();
+          Pending p;
+          p.packument = std::move(row);
+          queue_.push_back(std::move(p));
+          queued = true;
+        }
+      }
+      if (!queued) {  // The writer is behind: stored now.
+        absl::Status put = store_.PutPackument(row);
+        if (!put.ok()) LogWarning("proxy: packument of %s not cached: %s", name, put.ToString());
+      }
       e.fetched = now;
       e.doc = std::make_shared<const json::object>(*std::move(doc));
       absl::MutexLock l(&mu_);

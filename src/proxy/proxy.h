@@ -125,11 +125,12 @@ class Proxy {
     const UplinkConfig* uplink = nullptr;  // The one the document came from.
   };
   using Uplinks = std::vector<const UplinkConfig*>;
-  // A fetched tarball waiting for the store.
+  // A fetched tarball waiting for the store, or (with `packument`) a fetched document.
   struct Pending {
     ProxiedTarball record;
     std::shared_ptr<const std::string> bytes;
     std::optional<ProxyVerdict> verdict;  // The scan's "allow", stored with it.
+    std::optional<UpstreamPackument> packument;
   };
 
   // The guard shared by packuments and tarballs: NotFound when `name` must not go upstream.
