@@ -109,8 +109,6 @@ std::optional<http::Response> RegistryApi::ProxyTarball(Ctx& ctx, const std::str
   if (!public_read && !ctx.who()) return ErrorResponse(absl::NotFoundError("Not found"));
   auto tarball = proxy_->GetTarball(name, file);
   if (!tarball.ok()) return ErrorResponse(tarball.status());
-  auto loc = packages_.blobs().Locate(tarball->blob_key);
-  if (!loc.ok()) return ErrorResponse(loc.status());
   std::string etag = StrCat("\"", tarball->blob_key.substr(0, 40), "\"");
   http::Response res;
   res.Set("etag", etag);
@@ -119,8 +117,15 @@ std::optional<http::Response> RegistryApi::ProxyTarball(Ctx& ctx, const std::str
     return res;
   }
   if (downloads_ && ctx.req.method == "GET") downloads_->Count(name);
-  res.file_path = loc->path;
-  res.file_size = loc->size;
+  if (tarball->bytes) {
+    // A first fetch, still on its way to the store (docs/proxy.md §Tarballs).
+    res.shared_body = tarball->bytes;
+  } else {
+    auto loc = packages_.blobs().Locate(tarball->blob_key);
+    if (!loc.ok()) return ErrorResponse(loc.status());
+    res.file_path = loc->path;
+    res.file_size = loc->size;
+  }
   // Never a Content-Encoding on tarballs: clients would inflate them and fail integrity.
   res.Set("content-type", "application/octet-stream");
   res.Set("cache-control", public_read ? "public, max-age=31536000, immutable"

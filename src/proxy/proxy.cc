@@ -18,6 +18,9 @@ namespace {
 constexpr size_t kMaxMemoryEntries = 5000;
 // RFC 7234 §5.5.2 ("Revalidation Failed"): npm prints nothing, curl and people do.
 constexpr char kStaleWarning[] = "111 bulwark \"Revalidation Failed\"";
+// Fetched tarballs held in memory while queued for the store; beyond this a first fetch is
+// stored before it is served (the disk is behind; memory must not grow without bound).
+constexpr uint64_t kMaxPendingBytes = 256ull << 20;
 
 std::string HowToAllow(std::string_view name, std::string_view version) {
   return StrCat(" An administrator can allow it by adding {name: \"", name, "\"",
@@ -57,31 +60,104 @@ Proxy::Proxy(ProxyConfig config, ProxyStore& store, BlobStore& blobs, HttpClient
       blobs_(blobs),
       http_(http),
       clock_(clock),
-      guards_(std::move(guards)) {}
-
-const UplinkConfig* Proxy::Route(std::string_view name) const {
-  if (guards_.is_private && guards_.is_private(name)) return nullptr;
-  std::string uplink = config_.default_uplink;
-  for (const ProxyRoute& r : config_.routes) {
-    if (!GlobMatch(r.pattern, name)) continue;
-    if (r.uplinks) uplink = r.uplinks->empty() ? "" : r.uplinks->front();
-    break;
-  }
-  if (uplink.empty()) return nullptr;
-  auto it = config_.uplinks.find(uplink);
-  return it == config_.uplinks.end() ? nullptr : &it->second;
+      guards_(std::move(guards)) {
+  writer_ = std::thread([this] { PersistLoop(); });
 }
 
-absl::StatusOr<const UplinkConfig*> Proxy::Guard(std::string_view name) {
-  const UplinkConfig* uplink = Route(name);
-  if (!uplink) return absl::NotFoundError("Not found");
+Proxy::~Proxy() {
+  {
+    absl::MutexLock l(&pmu_);
+    stop_ = true;
+  }
+  writer_.join();  // The loop empties the queue before it returns.
+}
+
+void Proxy::Flush() {
+  absl::MutexLock l(&pmu_);
+  auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(pmu_) { return queue_.empty() && !busy_; };
+  pmu_.Await(absl::Condition(&done));
+}
+
+void Proxy::PersistLoop() {
+  absl::MutexLock l(&pmu_);
+  while (true) {
+    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(pmu_) { return stop_ || !queue_.empty(); };
+    pmu_.Await(absl::Condition(&ready));
+    if (queue_.empty()) return;  // Stopping, and everything written.
+    Pending p = std::move(queue_.front());
+    queue_.pop_front();
+    busy_ = true;
+    pmu_.Unlock();
+    if (p.packument) {
+      // A lost touch only revalidates sooner; a lost document is fetched again.
+      absl::Status put = p.packument->body.empty()
+                             ? store_.TouchPackument(p.packument->name, p.packument->fetched)
+                             : store_.PutPackument(*p.packument);
+      if (!put.ok()) {
+        LogWarning("proxy: packument of %s not cached: %s", p.packument->name, put.ToString());
+      }
+      pmu_.Lock();
+      busy_ = false;
+      pending_bytes_ -= p.packument->body.size();
+      continue;
+    }
+    absl::Status s = Persist(p);
+    // Nothing recorded: the next request fetches it again.
+    if (!s.ok()) {
+      LogWarning("proxy: tarball of %s@%s not stored: %s", p.record.name, p.record.version,
+                 s.ToString());
+    }
+    pmu_.Lock();
+    busy_ = false;
+    pending_bytes_ -= p.bytes->size();
+    pending_.erase(StrCat(p.record.name, "@", p.record.version));
+  }
+}
+
+absl::Status Proxy::Persist(const Pending& p) {
+  BULWARK_RETURN_IF_ERROR(blobs_.Put(p.record.blob_key, *p.bytes));
+  absl::Status s = store_.PutTarball(p.record);
+  if (!s.ok()) {
+    LogWarning("proxy: tarball of %s not recorded: %s", p.record.name, s.ToString());
+  }
+  if (p.verdict) {
+    s = store_.PutVerdict(*p.verdict);
+    if (!s.ok()) LogWarning("proxy: verdict for %s not stored: %s", p.record.name, s.ToString());
+  }
+  return absl::OkStatus();
+}
+
+std::vector<const UplinkConfig*> Proxy::Routes(std::string_view name) const {
+  if (guards_.is_private && guards_.is_private(name)) return {};
+  std::vector<std::string> names;
+  if (!config_.default_uplink.empty()) names.push_back(config_.default_uplink);
+  for (const ProxyRoute& r : config_.routes) {
+    if (!GlobMatch(r.pattern, name)) continue;
+    if (r.uplinks) names = *r.uplinks;
+    break;
+  }
+  std::vector<const UplinkConfig*> out;
+  for (const std::string& n : names) {
+    if (auto it = config_.uplinks.find(n); it != config_.uplinks.end()) out.push_back(&it->second);
+  }
+  return out;
+}
+
+const UplinkConfig* Proxy::Route(std::string_view name) const {
+  std::vector<const UplinkConfig*> all = Routes(name);
+  return all.empty() ? nullptr : all.front();
+}
+
+absl::StatusOr<Proxy::Uplinks> Proxy::Guard(std::string_view name) {
+  Uplinks uplinks = Routes(name);
+  if (uplinks.empty()) return absl::NotFoundError("Not found");
   if (guards_.local_exists) {
     absl::StatusOr<bool> local = guards_.local_exists(name);
     // A store error must not send a private name upstream: fail closed.
     if (!local.ok()) return local.status();
     if (*local) return absl::NotFoundError("Not found");
   }
-  return uplink;
+  return uplinks;
 }
 
 absl::StatusOr<HttpResponse> Proxy::Fetch(const UplinkConfig& uplink, HttpRequest request) {
@@ -130,7 +206,39 @@ absl::StatusOr<json::object> Proxy::Probe(const UplinkConfig& uplink, std::strin
   return ParseUpstreamPackument(res.body, name);
 }
 
-absl::StatusOr<Proxy::Fresh> Proxy::Document(std::string_view name, const UplinkConfig& uplink) {
+absl::StatusOr<Proxy::Fresh> Proxy::Document(std::string_view name, const Uplinks& uplinks) {
+  if (uplinks.size() == 1) return DocumentFrom(name, *uplinks.front());
+  {
+    // A copy within max_age from any of them: no request (not even to a first uplink that is
+    // down, which would cost every request a connection attempt).
+    const absl::Time now = clock_.Now();
+    absl::MutexLock l(&mu_);
+    if (auto it = cache_.find(std::string(name)); it != cache_.end()) {
+      for (const UplinkConfig* u : uplinks) {
+        if (it->second.uplink == u->name && now - it->second.fetched < u->max_age) {
+          return Fresh{it->second.doc, "", u};
+        }
+      }
+    }
+  }
+  std::optional<Fresh> stale;
+  absl::Status failure = absl::NotFoundError("Not found");
+  for (const UplinkConfig* u : uplinks) {
+    absl::StatusOr<Fresh> f = DocumentFrom(name, *u);
+    if (f.ok() && f->warning.empty()) return f;
+    if (f.ok()) {
+      if (!stale) stale = *std::move(f);
+      continue;
+    }
+    // Verdaccio's order: the next uplink when this one is down or does not have the name.
+    if (!absl::IsNotFound(f.status()) && absl::IsNotFound(failure)) failure = f.status();
+  }
+  if (stale) return *std::move(stale);
+  return failure;
+}
+
+absl::StatusOr<Proxy::Fresh> Proxy::DocumentFrom(std::string_view name,
+                                                 const UplinkConfig& uplink) {
   const absl::Time now = clock_.Now();
   const std::string key(name);
   Entry cached;
@@ -138,7 +246,7 @@ absl::StatusOr<Proxy::Fresh> Proxy::Document(std::string_view name, const Uplink
   {
     absl::MutexLock l(&mu_);
     if (auto it = cache_.find(key); it != cache_.end() && it->second.uplink == uplink.name) {
-      if (now - it->second.fetched < uplink.max_age) return Fresh{it->second.doc, ""};
+      if (now - it->second.fetched < uplink.max_age) return Fresh{it->second.doc, "", &uplink};
       cached = it->second;
       have = true;
     }
@@ -156,7 +264,7 @@ absl::StatusOr<Proxy::Fresh> Proxy::Document(std::string_view name, const Uplink
         if (now - cached.fetched < uplink.max_age) {
           absl::MutexLock l(&mu_);
           cache_[key] = cached;
-          return Fresh{cached.doc, ""};
+          return Fresh{cached.doc, "", &uplink};
         }
       }
     }
@@ -172,22 +280,44 @@ absl::StatusOr<Proxy::Fresh> Proxy::Document(std::string_view name, const Uplink
 
   absl::Status failure;
   if (res.ok() && res->status == 304 && have) {
-    store_.TouchPackument(name, now).IgnoreError();  // A lost touch only revalidates sooner.
+    {
+      // Through the writer's queue, so it lands after a Put of the same name still queued.
+      // An empty body marks a touch (a stored document is never empty).
+      absl::MutexLock pl(&pmu_);
+      Pending p;
+      p.packument = UpstreamPackument{std::string(name), uplink.name, "", now, ""};
+      queue_.push_back(std::move(p));
+    }
     cached.fetched = now;
     absl::MutexLock l(&mu_);
     cache_[key] = cached;
-    return Fresh{cached.doc, ""};
+    return Fresh{cached.doc, "", &uplink};
   }
   if (res.ok() && res->status == 200) {
     auto doc = ParseUpstreamPackument(res->body, name);
     if (doc.ok()) {
       UpstreamPackument row{std::string(name), uplink.name, std::string(res->Header("etag")), now,
                             std::move(res->body)};
-      absl::Status put = store_.PutPackument(row);
-      if (!put.ok()) LogWarning("proxy: packument of %s not cached: %s", name, put.ToString());
       Entry e;
       e.uplink = uplink.name;
       e.etag = row.etag;
+      // Written behind the response, like tarballs: the commit's fsync is not the client's
+      // wait (memory answers until then; a crash before it only means fetching it again).
+      bool queued = false;
+      {
+        absl::MutexLock pl(&pmu_);
+        if (pending_bytes_ + row.body.size() <= kMaxPendingBytes) {
+          pending_bytes_ += row.body.size();
+          Pending p;
+          p.packument = std::move(row);
+          queue_.push_back(std::move(p));
+          queued = true;
+        }
+      }
+      if (!queued) {  // The writer is behind: stored now.
+        absl::Status put = store_.PutPackument(row);
+        if (!put.ok()) LogWarning("proxy: packument of %s not cached: %s", name, put.ToString());
+      }
       e.fetched = now;
       e.doc = std::make_shared<const json::object>(*std::move(doc));
       absl::MutexLock l(&mu_);
@@ -199,7 +329,7 @@ absl::StatusOr<Proxy::Fresh> Proxy::Document(std::string_view name, const Uplink
         cache_.erase(oldest);
       }
       cache_[key] = e;
-      return Fresh{e.doc, ""};
+      return Fresh{e.doc, "", &uplink};
     }
     failure = doc.status();
   } else if (res.ok() && res->status == 404) {
@@ -212,7 +342,7 @@ absl::StatusOr<Proxy::Fresh> Proxy::Document(std::string_view name, const Uplink
   LogWarning("proxy: uplink %s failed for %s: %s", uplink.name, name, failure.ToString());
   if (have) {
     // Stale-if-error (RFC 5861): the cached copy, with a warning, rather than no install.
-    return Fresh{cached.doc, kStaleWarning};
+    return Fresh{cached.doc, kStaleWarning, &uplink};
   }
   return absl::UnavailableError(
       StrCat("uplink ", uplink.name, " is unavailable and ", name, " is not cached"));
@@ -220,7 +350,7 @@ absl::StatusOr<Proxy::Fresh> Proxy::Document(std::string_view name, const Uplink
 
 absl::StatusOr<Proxy::Packument> Proxy::GetPackument(std::string_view name,
                                                      const std::string& base_url) {
-  BULWARK_ASSIGN_OR_RETURN(const UplinkConfig* uplink, Guard(name));
+  BULWARK_ASSIGN_OR_RETURN(Uplinks uplinks, Guard(name));
   const FirewallConfig& fw = config_.firewall;
   UpstreamVersion any;  // Name-level checks: no version.
   if (!Allowed(name, any)) {
@@ -231,13 +361,20 @@ absl::StatusOr<Proxy::Packument> Proxy::GetPackument(std::string_view name,
     }
     if (auto why = Typosquat(name)) return Refuse(name, "", *why);
   }
-  BULWARK_ASSIGN_OR_RETURN(Fresh fresh, Document(name, *uplink));
+  BULWARK_ASSIGN_OR_RETURN(Fresh fresh, Document(name, uplinks));
   const absl::Time now = clock_.Now();
   const std::string key(name);
   if (!fresh.warning.empty()) {
     // The uplink is down: offer only the versions whose tarballs are stored, so npm resolves
     // to something it can install (when none is stored, the document as it was).
     auto stored = store_.ListTarballVersions(name);
+    if (stored.ok()) {
+      // And those fetched moments ago, still on their way to the store.
+      absl::MutexLock l(&pmu_);
+      for (const auto& [key, p] : pending_) {
+        if (p.record.name == name) stored->push_back(p.record.version);
+      }
+    }
     if (stored.ok() && !stored->empty()) {
       json::object doc = *fresh.doc;
       if (auto* versions = doc.if_contains("versions"); versions && versions->is_object()) {
@@ -359,7 +496,8 @@ std::optional<std::string> Proxy::Refusal(std::string_view name, const UpstreamV
 }
 
 std::optional<std::string> Proxy::ScanRefusal(std::string_view name, const UpstreamVersion& v,
-                                              std::string_view bytes) {
+                                              std::string_view bytes,
+                                              std::optional<ProxyVerdict>* allow) {
   if (!config_.firewall.scan || !guards_.scanner) return std::nullopt;
   auto verdict = store_.GetVerdict(name, v.version);
   if (verdict.ok()) {
@@ -396,15 +534,19 @@ std::optional<std::string> Proxy::ScanRefusal(std::string_view name, const Upstr
                              rules.empty() ? std::string() : StrCat(" (", rules, ")"));
     }
   }
+  if (record.action != "refuse") {
+    *allow = std::move(record);  // Stored with the tarball, off the request path.
+    return std::nullopt;
+  }
   absl::Status put = store_.PutVerdict(record);
   if (!put.ok()) LogWarning("proxy: verdict for %s not stored: %s", name, put.ToString());
-  if (record.action == "refuse") return record.reason;
-  return std::nullopt;
+  return record.reason;
 }
 
 absl::StatusOr<Proxy::Tarball> Proxy::GetTarball(std::string_view name, std::string_view file) {
-  BULWARK_ASSIGN_OR_RETURN(const UplinkConfig* uplink, Guard(name));
-  BULWARK_ASSIGN_OR_RETURN(Fresh fresh, Document(name, *uplink));
+  BULWARK_ASSIGN_OR_RETURN(Uplinks uplinks, Guard(name));
+  BULWARK_ASSIGN_OR_RETURN(Fresh fresh, Document(name, uplinks));
+  const UplinkConfig* uplink = fresh.uplink;  // Its tarballs come from where the document did.
   std::optional<UpstreamVersion> found;
   for (UpstreamVersion& v : UpstreamVersions(*fresh.doc)) {
     if (TarballFileName(name, v.version) == file) {
@@ -424,6 +566,13 @@ absl::StatusOr<Proxy::Tarball> Proxy::GetTarball(std::string_view name, std::str
       return Refuse(name, v.version,
                     StrCat("it was published upstream less than ",
                            absl::ToInt64Hours(fw.cooldown), " hours ago (proxy.cooldown_hours)"));
+    }
+  }
+  // Fetched moments ago and still queued for the store: served from memory.
+  {
+    absl::MutexLock l(&pmu_);
+    if (auto it = pending_.find(StrCat(name, "@", v.version)); it != pending_.end()) {
+      return Tarball{it->second.record.blob_key, it->second.record.size, it->second.bytes};
     }
   }
   // Fetched before: served from the blob store.
@@ -478,16 +627,37 @@ absl::StatusOr<Proxy::Tarball> Proxy::GetTarball(std::string_view name, std::str
     return absl::UnavailableError(StrCat("the tarball of ", name, "@", v.version, " from ",
                                          uplink->name, " does not match its integrity"));
   }
+  Pending p;
   if (!allowed) {
-    if (auto why = ScanRefusal(name, v, res.body)) return Refuse(name, v.version, *why);
+    if (auto why = ScanRefusal(name, v, res.body, &p.verdict)) {
+      return Refuse(name, v.version, *why);
+    }
   }
   std::string key = HexEncode(Sha512(res.body));
-  BULWARK_RETURN_IF_ERROR(blobs_.Put(key, res.body));
-  ProxiedTarball record{std::string(name), v.version, key, v.integrity, res.body.size(),
-                        clock_.Now()};
-  absl::Status put = store_.PutTarball(record);
-  if (!put.ok()) LogWarning("proxy: tarball of %s not recorded: %s", name, put.ToString());
-  return Tarball{key, res.body.size()};
+  p.record = ProxiedTarball{std::string(name), v.version, key, v.integrity, res.body.size(),
+                            clock_.Now()};
+  p.bytes = std::make_shared<const std::string>(std::move(res.body));
+  Tarball out{key, p.bytes->size(), p.bytes};
+  // The first fetch is served from memory and written behind it (the blob's fsync and the
+  // commit cost more than the 5 ms budget over the upstream's latency). The queue is written
+  // in order and flushed at shutdown; a crash in between loses only the stored copy, and the
+  // next request fetches and verifies it again.
+  {
+    absl::MutexLock l(&pmu_);
+    std::string pending_key = StrCat(name, "@", v.version);
+    if (pending_.contains(pending_key)) return out;  // A concurrent first fetch queued it.
+    if (pending_bytes_ + p.bytes->size() <= kMaxPendingBytes) {
+      pending_bytes_ += p.bytes->size();
+      pending_.emplace(pending_key, p);
+      queue_.push_back(std::move(p));
+      return out;
+    }
+  }
+  // The writer is behind: stored before it is served, as the store would otherwise grow
+  // without bound in memory.
+  BULWARK_RETURN_IF_ERROR(Persist(p));
+  out.bytes = nullptr;
+  return out;
 }
 
 absl::StatusOr<std::vector<std::string>> Proxy::ProbeConfusion(
@@ -496,7 +666,12 @@ absl::StatusOr<std::vector<std::string>> Proxy::ProbeConfusion(
   for (const std::string& name : names) {
     for (const auto& [uplink_name, uplink] : config_.uplinks) {
       auto doc = Probe(uplink, name);
-      if (absl::IsNotFound(doc.status())) continue;
+      if (absl::IsNotFound(doc.status())) {
+        // No longer offered: should it come back, that is a new finding.
+        absl::Status s = store_.ClearConfusion(name, uplink_name);
+        if (!s.ok()) LogWarning("proxy: confusion finding not cleared: %s", s.ToString());
+        continue;
+      }
       if (!doc.ok()) return doc.status();
       std::string versions;
       for (const auto& v : UpstreamVersions(*doc)) {
@@ -509,12 +684,16 @@ absl::StatusOr<std::vector<std::string>> Proxy::ProbeConfusion(
       }
       std::string finding = StrCat(name, " (", uplink_name, " offers: ",
                                    versions.empty() ? "no versions" : versions, ")");
-      if (guards_.events) {
-        guards_.events(kConfusionEvent, "",
-                       StrCat("uplink ", uplink_name, " offers private name ", name, ": ",
-                              versions.empty() ? "no versions" : versions,
-                              "; only the private package is served"),
-                       name);
+      std::string detail = StrCat("uplink ", uplink_name, " offers private name ", name, ": ",
+                                  versions.empty() ? "no versions" : versions,
+                                  "; only the private package is served");
+      auto fresh = store_.RecordConfusion(name, uplink_name, detail, clock_.Now());
+      // A store error reports it again rather than not at all.
+      if (!fresh.ok()) LogWarning("proxy: confusion finding not recorded: %s", fresh.status().ToString());
+      if (!fresh.ok() || *fresh) {
+        LogWarning("proxy: %s", detail);
+        if (guards_.events) guards_.events(kConfusionEvent, "", detail, name);
+        if (guards_.confusion_alert) guards_.confusion_alert(name, detail);
       }
       findings.push_back(std::move(finding));
     }

@@ -13,10 +13,16 @@
 // upstream's integrity), FailedPrecondition (the upstream declares no checksum or points the
 // tarball elsewhere than the uplink).
 //
+// Tarballs fetched for the first time are served from memory while a queue of its own writes
+// them to the BlobStore and the ProxyStore (off the request path); the destructor and Flush()
+// write everything queued.
+//
 // Thread-safe.
 
+#include <deque>
 #include <functional>
 #include <memory>
+#include <thread>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,15 +61,23 @@ struct Guards {
   PublishScanner* scanner = nullptr;  // Not owned; null: no scan.
   TarballLimits tarball_limits;
   SecurityEventSink events;
+  // Told once per new dependency-confusion finding (the probe), after its event: the admins'
+  // alert. `detail` is the event's sentence.
+  std::function<void(std::string_view name, const std::string& detail)> confusion_alert;
 };
 
 class Proxy {
  public:
   Proxy(ProxyConfig config, ProxyStore& store, BlobStore& blobs, HttpClient& http, Clock& clock,
         Guards guards);
+  ~Proxy();  // Writes the queued tarballs.
+  Proxy(const Proxy&) = delete;
+  Proxy& operator=(const Proxy&) = delete;
 
-  // The uplink that serves `name`, or null when the name is never proxied (private, local-only
-  // by `packages:`, or no route). Does not look at the local store.
+  // The uplinks that serve `name`, in the order they are tried, or none when the name is never
+  // proxied (private, local-only by `packages:`, or no route). Does not look at the local store.
+  std::vector<const UplinkConfig*> Routes(std::string_view name) const;
+  // The first of Routes(name), or null.
   const UplinkConfig* Route(std::string_view name) const;
 
   struct Packument {
@@ -76,6 +90,9 @@ class Proxy {
   struct Tarball {
     std::string blob_key;
     uint64_t size = 0;
+    // Set while the bytes are still queued for the store (a first fetch): serve these; else
+    // the blob is stored under `blob_key`.
+    std::shared_ptr<const std::string> bytes;
   };
   // `file` is the name in our URL ("<unscoped>-<version>.tgz").
   absl::StatusOr<Tarball> GetTarball(std::string_view name, std::string_view file);
@@ -83,9 +100,13 @@ class Proxy {
   // Asks `uplink` whether it offers `name` (for doctor and the confusion probe). The parsed
   // upstream document, NotFound when it has none, or the fetch error.
   absl::StatusOr<json::object> Probe(const UplinkConfig& uplink, std::string_view name);
-  // Probes each name (local or private) on every uplink and records a proxy.confusion event for
-  // each one an uplink offers. Returns the "name (uplink: versions)" findings.
+  // Probes each name (local or private) on every uplink. Returns the "name (uplink: versions)"
+  // findings; each new one (not recorded in the ProxyStore yet, or offered again after the
+  // uplink had stopped) is also a proxy.confusion event and a Guards::confusion_alert.
   absl::StatusOr<std::vector<std::string>> ProbeConfusion(const std::vector<std::string>& names);
+
+  // Waits until the tarballs queued so far are stored (tests, shutdown).
+  void Flush();
 
   const ProxyConfig& config() const { return config_; }
 
@@ -101,12 +122,24 @@ class Proxy {
   struct Fresh {
     std::shared_ptr<const json::object> doc;
     std::string warning;
+    const UplinkConfig* uplink = nullptr;  // The one the document came from.
+  };
+  using Uplinks = std::vector<const UplinkConfig*>;
+  // A fetched tarball waiting for the store, or (with `packument`) a fetched document.
+  struct Pending {
+    ProxiedTarball record;
+    std::shared_ptr<const std::string> bytes;
+    std::optional<ProxyVerdict> verdict;  // The scan's "allow", stored with it.
+    std::optional<UpstreamPackument> packument;
   };
 
   // The guard shared by packuments and tarballs: NotFound when `name` must not go upstream.
-  absl::StatusOr<const UplinkConfig*> Guard(std::string_view name);
+  absl::StatusOr<Uplinks> Guard(std::string_view name);
+  // The upstream document from the first of `uplinks` that has it: a fresh cached copy of any,
+  // else each in turn (the next when one is down or answers 404), else a stale copy.
+  absl::StatusOr<Fresh> Document(std::string_view name, const Uplinks& uplinks);
   // The upstream document, from memory, the store or the uplink (revalidated after max_age).
-  absl::StatusOr<Fresh> Document(std::string_view name, const UplinkConfig& uplink);
+  absl::StatusOr<Fresh> DocumentFrom(std::string_view name, const UplinkConfig& uplink);
   // One request to the uplink, within its concurrency limit, with retries.
   absl::StatusOr<HttpResponse> Fetch(const UplinkConfig& uplink, HttpRequest request);
   // Firewall checks that need no bytes: deny list, advisories. nullopt: none refuses.
@@ -116,8 +149,13 @@ class Proxy {
   std::optional<std::string> Typosquat(std::string_view name);
   absl::Status Refuse(std::string_view name, std::string_view version, std::string_view why);
   // The scan verdict for fetched bytes; nullopt when the version may be served.
+  // A new "allow" verdict goes to `*allow` (stored with the tarball); a refusal is stored now.
   std::optional<std::string> ScanRefusal(std::string_view name, const UpstreamVersion& v,
-                                         std::string_view bytes);
+                                         std::string_view bytes,
+                                         std::optional<ProxyVerdict>* allow);
+  // Writes one queued tarball: blob first, then its row (crash safety: docs/design.md).
+  absl::Status Persist(const Pending& p);
+  void PersistLoop();
 
   const ProxyConfig config_;
   ProxyStore& store_;
@@ -131,6 +169,15 @@ class Proxy {
   absl::flat_hash_map<std::string, int> in_flight_ ABSL_GUARDED_BY(mu_);  // By uplink.
   // guards_.typosquat's answers by name (the index does not change while serving).
   absl::flat_hash_map<std::string, std::optional<std::string>> squats_ ABSL_GUARDED_BY(mu_);
+
+  // The persist queue: tarballs served from memory until stored, by "name@version".
+  absl::Mutex pmu_;
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(pmu_);
+  absl::flat_hash_map<std::string, Pending> pending_ ABSL_GUARDED_BY(pmu_);
+  uint64_t pending_bytes_ ABSL_GUARDED_BY(pmu_) = 0;
+  bool busy_ ABSL_GUARDED_BY(pmu_) = false;  // The writer holds an item off the queue.
+  bool stop_ ABSL_GUARDED_BY(pmu_) = false;
+  std::thread writer_;
 };
 
 // Whether `entry` matches `name@version` published by `publisher`.

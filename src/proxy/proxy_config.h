@@ -24,8 +24,9 @@ struct UplinkConfig {
 };
 
 // One `packages:` rule, for routing (Verdaccio's `proxy:`). The first rule whose pattern
-// matches decides: its uplinks (the first is used), local only when `proxy:` is given empty, or
-// the default uplink when the rule has no `proxy:` key.
+// matches decides: its uplinks (tried in order: the next when one is down or lacks the name),
+// local only when `proxy:` is given empty, or the default uplink when the rule has no `proxy:`
+// key.
 struct ProxyRoute {
   std::string pattern;  // Same glob as the access rules.
   std::optional<std::vector<std::string>> uplinks;
@@ -46,6 +47,9 @@ struct FirewallConfig {
   bool scan = true;              // Scan tarballs before first served.
   bool typosquat = true;         // Refuse names that imitate popular packages.
   bool advisories = true;        // Refuse versions a MAL- advisory names.
+  // How often `serve` asks the uplinks about every private name (the confusion probe); zero:
+  // never (doctor and `proxy probe` only).
+  absl::Duration probe_interval = absl::Hours(6);
 };
 
 struct ProxyConfig {

@@ -24,6 +24,9 @@ class FakeUplink final : public HttpClient {
     absl::MutexLock l(&mu_);
     requests.push_back(req);
     if (down) return absl::UnavailableError("connection refused");
+    for (const std::string& host : down_hosts) {
+      if (StartsWith(req.url, host)) return absl::UnavailableError("connection refused");
+    }
     auto it = routes.find(req.url);
     if (it == routes.end()) return HttpResponse{404, {}, "{}"};
     HttpResponse r = it->second;
@@ -36,6 +39,7 @@ class FakeUplink final : public HttpClient {
   std::map<std::string, HttpResponse> routes;
   std::vector<HttpRequest> requests;
   bool down = false;
+  std::set<std::string> down_hosts;  // URL prefixes that refuse connections.
 };
 
 constexpr char kUp[] = "http://up.test";
@@ -66,10 +70,10 @@ class ProxyTest : public ::testing::Test {
 
   // Serves `name` with versions {version: (tarball bytes, publish time)}.
   void Offer(const std::string& name, const std::map<std::string, std::pair<std::string, absl::Time>>& versions,
-             const std::string& etag = "\"e1\"") {
+             const std::string& etag = "\"e1\"", const std::string& base = kUp) {
     json::object vs, times;
     for (const auto& [v, data] : versions) {
-      std::string url = StrCat(kUp, "/", name, "/-/", name, "-", v, ".tgz");
+      std::string url = StrCat(base, "/", name, "/-/", name, "-", v, ".tgz");
       vs[v] = json::object{{"name", name},
                            {"version", v},
                            {"_npmUser", json::object{{"name", "bob"}}},
@@ -81,7 +85,7 @@ class ProxyTest : public ::testing::Test {
     }
     json::object doc{{"name", name}, {"_rev", "3-x"}, {"versions", vs}, {"time", times},
                      {"dist-tags", json::object{{"latest", versions.rbegin()->first}}}};
-    uplink_.routes[StrCat(kUp, "/", name)] = HttpResponse{200, {{"etag", etag}}, ToJson(doc)};
+    uplink_.routes[StrCat(base, "/", name)] = HttpResponse{200, {{"etag", etag}}, ToJson(doc)};
   }
 
   std::filesystem::path dir_;
@@ -126,6 +130,7 @@ TEST_F(ProxyTest, CachesForMaxAgeThenRevalidatesWithTheEtag) {
   for (const auto& [k, v] : uplink_.requests[1].headers) sent |= k == "if-none-match" && v == "\"e1\"";
   EXPECT_TRUE(sent);
   // A new proxy (a restart) reads the stored copy: nothing is asked within max_age.
+  p->Flush();  // Documents too are stored behind the response.
   auto again = Make();
   clock_.Advance(absl::Seconds(1));
   ASSERT_TRUE(again->GetPackument("left", "b").ok());
@@ -147,6 +152,7 @@ TEST_F(ProxyTest, ServesStaleWithAWarningWhenTheUplinkFails) {
   EXPECT_EQ(full["dist-tags"].as_object()["latest"].as_string(), "1.0.0");
   auto t = p->GetTarball("left", "left-1.0.0.tgz");
   ASSERT_TRUE(t.ok()) << t.status();
+  p->Flush();
   EXPECT_EQ(*blobs_->Get(t->blob_key), "tgz-1");
   EXPECT_TRUE(absl::IsUnavailable(p->GetPackument("never", "b").status()));
 }
@@ -255,6 +261,105 @@ TEST_F(ProxyTest, DenyListAdvisoriesAndTyposquatRefuseWithTheReason) {
   // Deny by publisher.
   config_.firewall.deny = {{"**", "", "bob"}};
   EXPECT_TRUE(absl::IsPermissionDenied(Make()->GetTarball("left", "left-1.0.0.tgz").status()));
+}
+
+TEST_F(ProxyTest, ConfusionFindingsAreReportedOncePerNewFinding) {
+  local_.insert("mine");
+  std::vector<std::string> alerts;
+  guards_.confusion_alert = [&alerts](std::string_view name, const std::string&) {
+    alerts.emplace_back(name);
+  };
+  Offer("mine", {{"9.0.0", {"x", Old()}}});
+  auto p = Make();
+  for (int run = 0; run < 3; ++run) {
+    auto found = p->ProbeConfusion({"mine"});
+    ASSERT_TRUE(found.ok()) << found.status();
+    EXPECT_EQ(found->size(), 1u);  // Listed on every run (doctor prints it)...
+  }
+  EXPECT_EQ(events_.size(), 1u);  // ...but recorded and told once.
+  EXPECT_EQ(alerts, std::vector<std::string>{"mine"});
+  // A restart does not report it again: the finding is stored.
+  ASSERT_TRUE(Make()->ProbeConfusion({"mine"}).ok());
+  EXPECT_EQ(events_.size(), 1u);
+  // The uplink stops offering it, then offers it again: a new finding.
+  uplink_.routes.erase(StrCat(kUp, "/mine"));
+  ASSERT_TRUE(p->ProbeConfusion({"mine"}).ok());
+  EXPECT_EQ(events_.size(), 1u);
+  Offer("mine", {{"9.0.1", {"y", Old()}}});
+  ASSERT_TRUE(p->ProbeConfusion({"mine"}).ok());
+  ASSERT_EQ(events_.size(), 2u);
+  EXPECT_EQ(events_.back(), "proxy.confusion uplink up offers private name mine: 9.0.1; only the "
+                            "private package is served");
+  EXPECT_EQ(alerts.size(), 2u);
+}
+
+TEST_F(ProxyTest, FirstFetchIsServedFromMemoryAndStoredBehindIt) {
+  Offer("left", {{"1.0.0", {"tgz-1", Old()}}});
+  auto p = Make();
+  auto first = p->GetTarball("left", "left-1.0.0.tgz");
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_NE(first->bytes, nullptr);
+  EXPECT_EQ(*first->bytes, "tgz-1");
+  p->Flush();
+  auto row = store_->GetTarball("left", "1.0.0");
+  ASSERT_TRUE(row.ok()) << row.status();
+  EXPECT_EQ(row->blob_key, first->blob_key);
+  EXPECT_EQ(*blobs_->Get(first->blob_key), "tgz-1");
+  // Stored: served from the blob store, without the uplink.
+  uplink_.down = true;
+  auto again = p->GetTarball("left", "left-1.0.0.tgz");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->bytes, nullptr);
+  // Shutdown writes what is still queued.
+  uplink_.down = false;
+  Offer("right", {{"2.0.0", {"tgz-2", Old()}}});
+  auto q = Make();
+  ASSERT_TRUE(q->GetTarball("right", "right-2.0.0.tgz").ok());
+  q.reset();
+  EXPECT_TRUE(store_->GetTarball("right", "2.0.0").ok());
+}
+
+TEST_F(ProxyTest, TriesTheNextUplinkOfARuleWhenOneIsDownOrLacksTheName) {
+  constexpr char kFirst[] = "http://first.test";
+  constexpr char kThird[] = "http://third.test";
+  config_.default_uplink = "";
+  config_.uplinks["first"] = UplinkConfig{.name = "first", .url = kFirst, .retries = 0};
+  config_.uplinks["third"] = UplinkConfig{.name = "third", .url = kThird, .retries = 0};
+  config_.routes.push_back({"**", std::vector<std::string>{"first", "up", "third"}});
+  Offer("left", {{"1.0.0", {"tgz-1", Old()}}});  // Only on "up".
+  Offer("only-third", {{"1.0.0", {"tgz-3", Old()}}}, "\"e3\"", kThird);
+  uplink_.down_hosts.insert(kFirst);
+  auto p = Make();
+  ASSERT_EQ(p->Routes("left").size(), 3u);
+  auto doc = p->GetPackument("left", "http://me:1");
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  EXPECT_TRUE(doc->warning.empty());
+  auto full = ParseJson(doc->doc->full)->as_object();
+  EXPECT_EQ(full["versions"].as_object()["1.0.0"].as_object()["dist"].as_object()["tarball"]
+                .as_string(),
+            "http://me:1/left/-/left-1.0.0.tgz");
+  // The tarball comes from the uplink that served the document.
+  auto t = p->GetTarball("left", "left-1.0.0.tgz");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(uplink_.requests.back().url, StrCat(kUp, "/left/-/left-1.0.0.tgz"));
+  // Within max_age the cached copy answers: the uplink that is down is not asked again.
+  size_t asked = uplink_.requests.size();
+  ASSERT_TRUE(p->GetPackument("left", "http://me:1").ok());
+  EXPECT_EQ(uplink_.requests.size(), asked);
+  // A 404 from one uplink moves on too (the first two lack it).
+  uplink_.down_hosts.clear();
+  auto third = p->GetTarball("only-third", "only-third-1.0.0.tgz");
+  ASSERT_TRUE(third.ok()) << third.status();
+  EXPECT_EQ(*third->bytes, "tgz-3");
+  // None has it: 404; all down and nothing cached: 503.
+  EXPECT_TRUE(absl::IsNotFound(p->GetPackument("nowhere", "b").status()));
+  uplink_.down = true;
+  EXPECT_TRUE(absl::IsUnavailable(p->GetPackument("never", "b").status()));
+  // All down, a copy cached: served stale.
+  clock_.Advance(absl::Minutes(3));
+  auto stale = p->GetPackument("left", "b");
+  ASSERT_TRUE(stale.ok()) << stale.status();
+  EXPECT_FALSE(stale->warning.empty());
 }
 
 TEST(UpstreamDoc, RefusesMalformedDocuments) {

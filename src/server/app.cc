@@ -185,8 +185,10 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const Config& config, Mode mode) 
     app->proxy_ = std::make_unique<proxy::Proxy>(
         config.proxy, *app->proxy_store_, *app->blobs_, *app->http_client_, RealClock(),
         MakeProxyGuards(*app->store_, *app->advisories_, config.private_names,
-                        app->name_policy_.get(), app->scanner_.get(), fetched_limits, events));
+                        app->name_policy_.get(), app->scanner_.get(), fetched_limits, events,
+                        app->moderation_store_.get()));
     app->api_->SetProxy(app->proxy_.get());
+    if (mode == Mode::kServe) app->StartProxyProbe();
   }
   app->api_->SetSandbox(app->sandbox_.get());
   // Trusted publishing: the OIDC issuers come from config (docs/trusted-publishing.md).

@@ -113,6 +113,8 @@ class App {
   absl::Status OpenDomainMonitor(Mode mode);
   // server/email_app.cc: the email store, mail queue and EmailSecurity when mail is configured.
   absl::Status OpenEmail(Mode mode);
+  // The upstream proxy's periodic dependency-confusion probe (serve mode; app_proxy.cc).
+  void StartProxyProbe();
   Config config_;
   std::unique_ptr<MetadataStore> store_;
   std::unique_ptr<AdvisoryStore> advisories_;
@@ -159,6 +161,7 @@ class App {
   std::unique_ptr<EmailSecurity> email_security_;
   std::unique_ptr<ProxyStore> proxy_store_;
   std::unique_ptr<proxy::Proxy> proxy_;
+  std::unique_ptr<Periodic> proxy_jobs_;  // Checks stopping_ too: no probe at shutdown.
   // Trusted publishing (docs/trusted-publishing.md); before api_, which points to it.
   std::unique_ptr<TrustStore> trust_store_;
   std::unique_ptr<oidc::TrustedPublishing> trust_;

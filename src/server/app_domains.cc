@@ -15,6 +15,7 @@ App::~App() {
   // The jobs call into the services below them: stop them first.
   stopping_ = true;
   domain_jobs_.reset();
+  proxy_jobs_.reset();
   security_jobs_.reset();
   flush_downloads_.reset();
 }

@@ -146,12 +146,16 @@ absl::Status ParseProxyConfig(const YAML::Node& uplinks, const YAML::Node& packa
   if (proxy) {
     BULWARK_RETURN_IF_ERROR(CheckKeys(proxy, "proxy",
                                       {"cooldown_hours", "allow", "deny", "scan", "typosquat",
-                                       "advisories"}));
+                                       "advisories", "probe_interval_hours"}));
     proxy::FirewallConfig& fw = out.firewall;
     double hours = 0;
     BULWARK_RETURN_IF_ERROR(Get(proxy, "cooldown_hours", hours, "proxy"));
     if (hours < 0 || hours > 24 * 365) return Bad("proxy.cooldown_hours", "must be 0 to 8760");
     fw.cooldown = absl::Hours(hours);
+    double probe = absl::ToDoubleHours(fw.probe_interval);
+    BULWARK_RETURN_IF_ERROR(Get(proxy, "probe_interval_hours", probe, "proxy"));
+    if (probe < 0 || probe > 24 * 365) return Bad("proxy.probe_interval_hours", "must be 0 to 8760");
+    fw.probe_interval = absl::Hours(probe);
     BULWARK_RETURN_IF_ERROR(Get(proxy, "scan", fw.scan, "proxy"));
     BULWARK_RETURN_IF_ERROR(Get(proxy, "typosquat", fw.typosquat, "proxy"));
     BULWARK_RETURN_IF_ERROR(Get(proxy, "advisories", fw.advisories, "proxy"));

@@ -18,6 +18,8 @@ uplinks:
     max_age_seconds: 60
     retries: 1
     max_concurrency: 4
+  mirror:
+    url: http://127.0.0.1:10/
 packages:
   '@acme/*':
     access: $authenticated
@@ -25,9 +27,10 @@ packages:
   'internal-*':
     access: $all
   '**':
-    proxy: public
+    proxy: [public, mirror]
 proxy:
   cooldown_hours: 48
+  probe_interval_hours: 0.5
   allow: [left-pad, {name: lodash, range: '>=4.17.21'}]
   deny:
     - {name: '**', publisher: mallory}
@@ -43,8 +46,9 @@ proxy:
   ASSERT_EQ(c->proxy.routes.size(), 3u);
   EXPECT_EQ(c->proxy.routes[0].uplinks, std::vector<std::string>{});  // Local only.
   EXPECT_FALSE(c->proxy.routes[1].uplinks.has_value());               // No proxy: key.
-  EXPECT_EQ(c->proxy.routes[2].uplinks, std::vector<std::string>{"public"});
+  EXPECT_EQ(c->proxy.routes[2].uplinks, (std::vector<std::string>{"public", "mirror"}));
   EXPECT_EQ(c->proxy.firewall.cooldown, absl::Hours(48));
+  EXPECT_EQ(c->proxy.firewall.probe_interval, absl::Minutes(30));
   ASSERT_EQ(c->proxy.firewall.allow.size(), 2u);
   EXPECT_EQ(c->proxy.firewall.allow[1].range, ">=4.17.21");
   EXPECT_EQ(c->proxy.firewall.deny[0].publisher, "mallory");
@@ -66,6 +70,8 @@ TEST(ProxyConfig, RefusesBadValuesNamingTheKey) {
   EXPECT_EQ(bad("proxy:\n  deny: [{name: x, range: 'not a range'}]\n"),
             "config: proxy.deny[0]: \"not a range\" is not a semver range");
   EXPECT_EQ(bad("proxy:\n  cooldown_hours: -1\n"), "config: proxy.cooldown_hours: must be 0 to 8760");
+  EXPECT_EQ(bad("proxy:\n  probe_interval_hours: -2\n"),
+            "config: proxy.probe_interval_hours: must be 0 to 8760");
   EXPECT_EQ(bad("uplinks:\n  a:\n    url: http://x\n    retries: 50\n").substr(0, 26),
             "config: uplinks.a: needs t");
 }

@@ -1,8 +1,12 @@
 #include "server/proxy_wiring.h"
 
+#include <set>
+
 #include "accounts/access_policy.h"
+#include "base/log.h"
 #include "base/semver.h"
 #include "base/strings.h"
+#include "bulwark/env/clock.h"
 #include "security/advisories/advisory.h"
 
 namespace bulwark {
@@ -17,7 +21,7 @@ bool IsPrivateByConfig(const PrivateNamesConfig& config, std::string_view name) 
 proxy::Guards MakeProxyGuards(MetadataStore& store, AdvisoryStore& advisories,
                               const PrivateNamesConfig& private_names, NamePolicy* names,
                               PublishScanner* scanner, const TarballLimits& limits,
-                              SecurityEventSink events) {
+                              SecurityEventSink events, ModerationStore* notices) {
   proxy::Guards g;
   g.local_exists = [&store](std::string_view name) -> absl::StatusOr<bool> {
     BULWARK_ASSIGN_OR_RETURN(int64_t rev, store.GetPackageRev(name));
@@ -59,7 +63,61 @@ proxy::Guards MakeProxyGuards(MetadataStore& store, AdvisoryStore& advisories,
   g.scanner = scanner;
   g.tarball_limits = limits;
   g.events = std::move(events);
+  if (notices) {
+    g.confusion_alert = [&store, notices](std::string_view name, const std::string& detail) {
+      auto users = store.ListUsers();
+      if (!users.ok()) {
+        LogWarning("proxy: admins not told of %s: %s", name, users.status().ToString());
+        return;
+      }
+      for (const UserRecord& u : *users) {
+        if (!u.admin) continue;
+        absl::Status s = notices->RecordNotice(UserNotice{
+            0, u.name, "proxy-confusion",
+            StrCat("dependency confusion: ", detail,
+                   ". Reserve or claim the name upstream (bulwark doctor lists the risks)."),
+            RealClock().Now()});
+        if (!s.ok()) LogWarning("proxy: notice for %s not recorded: %s", u.name, s.ToString());
+      }
+    };
+  }
   return g;
+}
+
+absl::StatusOr<std::pair<std::vector<std::string>, bool>> PrivateNamesToProbe(
+    const PrivateNamesConfig& private_names, MetadataStore& store, size_t max) {
+  std::set<std::string> names;
+  for (const auto& [name, owners] : private_names.names) names.insert(name);
+  BULWARK_ASSIGN_OR_RETURN(std::vector<PackageSummary> local, store.ListPackages());
+  for (const auto& p : local) names.insert(p.name);
+  std::vector<std::string> out(names.begin(), names.end());
+  bool cut = out.size() > max;
+  if (cut) out.resize(max);
+  return std::make_pair(std::move(out), cut);
+}
+
+absl::StatusOr<size_t> RunConfusionProbe(const PrivateNamesConfig& private_names,
+                                         MetadataStore& store, proxy::Proxy& proxy,
+                                         const std::function<bool()>& stop) {
+  BULWARK_ASSIGN_OR_RETURN(auto names, PrivateNamesToProbe(private_names, store));
+  if (names.second) {
+    LogWarning("proxy: the confusion probe checks only the first %d private names",
+               names.first.size());
+  }
+  size_t findings = 0;
+  absl::Status last = absl::OkStatus();
+  for (const std::string& name : names.first) {
+    if (stop()) break;
+    auto found = proxy.ProbeConfusion({name});
+    // One name failing (an uplink down) does not stop the others.
+    if (!found.ok()) {
+      last = found.status();
+      continue;
+    }
+    findings += found->size();
+  }
+  if (!last.ok()) return last;
+  return findings;
 }
 
 absl::StatusOr<std::vector<std::string>> ProxyRisks(const proxy::ProxyConfig& config,

@@ -90,6 +90,7 @@ packages:
   '**':
     proxy: up
 proxy:
+  probe_interval_hours: 0.0005
   deny:
     - {name: denied-pkg, range: '>=2.0.0'}
 typosquat:
@@ -135,9 +136,12 @@ test('npm installs a dependency tree through the proxy; tarball URLs point at th
   assert.equal(lock.packages['node_modules/dep-c'].resolved,
     `${proxy.url}/dep-c/-/dep-c-1.0.0.tgz`);
   assert.ok(!JSON.stringify(lock).includes(upstream.url), 'no upstream URL reaches the client');
-  // Tarballs were verified and stored: the proxy's cache knows them.
+  // Tarballs were verified and stored: the proxy's cache knows them. A first fetch is served
+  // before its fsync and commit, so the rows may land a moment after npm is done.
   const db = join(proxy.dataDir, 'proxy.sqlite3');
-  assert.equal(sqlite(db, "SELECT count(*) FROM proxy_tarballs WHERE name IN ('app-a','dep-b','dep-c')"), '3');
+  const stored = () => sqlite(db, "SELECT count(*) FROM proxy_tarballs WHERE name IN ('app-a','dep-b','dep-c')");
+  for (let i = 0; i < 100 && stored() !== '3'; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(stored(), '3', proxy.stderr.slice(-2000));
   c.cleanup();
 });
 
@@ -208,6 +212,42 @@ test('doctor names private names the uplink offers, and lower private versions; 
   const events = proxy.cli(['proxy', 'refusals']);
   assert.equal(events.status, 0, out(events));
   assert.match(events.stdout, /proxy\.confusion +uplink up offers private name acme-internal: 9\.9\.9/);
+});
+
+test('serve probes the uplinks periodically: each new confusion is one event and one admin notice', async () => {
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const confusions = () => {
+    const r = proxy.cli(['proxy', 'refusals', '--json', '--limit', '500']);
+    assert.equal(r.status, 0, out(r));
+    return JSON.parse(r.stdout).filter((e) => e.kind === 'proxy.confusion').map((e) => e.package).sort();
+  };
+  const want = ['@acme/secret', 'acme-internal', 'acme-reserved'];
+  let seen = [];
+  for (let i = 0; i < 60 && seen.length < want.length; i++) {
+    seen = confusions();
+    if (seen.length < want.length) await sleep(250);
+  }
+  assert.deepEqual(seen, want);
+  // Several more runs (every 1.8 s) and doctor's probe above: still one event per finding.
+  await sleep(4500);
+  assert.deepEqual(confusions(), want);
+  const notices = async (token) => {
+    const res = await fetch(`${proxy.url}/-/bulwark/v1/notices`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 200);
+    return JSON.stringify((await res.json()).notices);
+  };
+  const mine = await notices(adminToken);
+  assert.match(mine, /proxy-confusion/);
+  assert.match(mine, /uplink up offers private name acme-internal: 9\.9\.9/);
+  assert.equal((mine.match(/offers private name acme-internal/g) || []).length, 1, mine);
+  assert.doesNotMatch(await notices(aliceCli.token), /proxy-confusion/, 'only administrators are told');
+  // A private package the uplink starts offering later is found by the next run, once.
+  publish(aliceCli, { name: 'acme-later', version: '1.0.0' });
+  publish(upCli, { name: 'acme-later', version: '2.0.0' });
+  for (let i = 0; i < 60 && !confusions().includes('acme-later'); i++) await sleep(250);
+  await sleep(4000);
+  assert.equal(confusions().filter((n) => n === 'acme-later').length, 1);
+  assert.match(await notices(adminToken), /offers private name acme-later: 2\.0\.0/);
 });
 
 test('firewall: a malware corpus package is refused with the reason and how to allow it', () => {

@@ -2,7 +2,8 @@
 // ProxyStore seam: what the upstream proxy (docs/proxy.md) keeps across restarts. Upstream
 // packuments as fetched (with their ETag, for If-None-Match), the tarballs fetched so far (the
 // bytes live in the BlobStore under their sha512; this maps a version to its blob), and the
-// firewall's verdict per version (so a version is scanned once).
+// firewall's verdict per version (so a version is scanned once), and the dependency-confusion
+// findings already reported (so each is reported once).
 //
 // Contract:
 //  - Every method is thread-safe; each write is one transaction.
@@ -66,6 +67,13 @@ class ProxyStore {
   virtual absl::Status PutVerdict(const ProxyVerdict& v) = 0;  // Replaces.
   // Forgets the verdicts of `name` (all versions) so they are decided again.
   virtual absl::Status ClearVerdicts(std::string_view name) = 0;
+
+  // A private name `uplink` offers (the confusion probe). Returns true when it was not recorded
+  // yet (a new finding, to report), false when it was (already reported).
+  virtual absl::StatusOr<bool> RecordConfusion(std::string_view name, std::string_view uplink,
+                                               std::string_view detail, absl::Time when) = 0;
+  // Forgets a finding (the uplink no longer offers the name): a later offer is new again.
+  virtual absl::Status ClearConfusion(std::string_view name, std::string_view uplink) = 0;
 };
 
 // Tables in their own database file (<data_dir>/proxy.sqlite3): a cache that the metadata

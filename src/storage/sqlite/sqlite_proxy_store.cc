@@ -24,6 +24,9 @@ CREATE TABLE IF NOT EXISTS proxy_tarballs(
 CREATE TABLE IF NOT EXISTS proxy_verdicts(
   name TEXT NOT NULL, version TEXT NOT NULL, action TEXT NOT NULL, reason TEXT NOT NULL,
   checked INTEGER NOT NULL, PRIMARY KEY(name, version)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS proxy_confusion(
+  name TEXT NOT NULL, uplink TEXT NOT NULL, detail TEXT NOT NULL, first_seen INTEGER NOT NULL,
+  PRIMARY KEY(name, uplink)) WITHOUT ROWID;
 )sql";
 
 class SqliteProxyStore final : public ProxyStore {
@@ -154,6 +157,25 @@ class SqliteProxyStore final : public ProxyStore {
     absl::MutexLock l(&mu_);
     BULWARK_ASSIGN_OR_RETURN(Stmt st, db_.Prepare("DELETE FROM proxy_verdicts WHERE name=?"));
     st.Bind(1, name);
+    return st.Run();
+  }
+
+  absl::StatusOr<bool> RecordConfusion(std::string_view name, std::string_view uplink,
+                                       std::string_view detail, absl::Time when) override {
+    absl::MutexLock l(&mu_);
+    BULWARK_ASSIGN_OR_RETURN(
+        Stmt st, db_.Prepare("INSERT OR IGNORE INTO proxy_confusion(name,uplink,detail,"
+                             "first_seen) VALUES(?,?,?,?)"));
+    st.Bind(1, name).Bind(2, uplink).Bind(3, detail).Bind(4, absl::ToUnixMicros(when));
+    BULWARK_RETURN_IF_ERROR(st.Run());
+    return sqlite3_changes(db_.raw()) > 0;
+  }
+
+  absl::Status ClearConfusion(std::string_view name, std::string_view uplink) override {
+    absl::MutexLock l(&mu_);
+    BULWARK_ASSIGN_OR_RETURN(
+        Stmt st, db_.Prepare("DELETE FROM proxy_confusion WHERE name=? AND uplink=?"));
+    st.Bind(1, name).Bind(2, uplink);
     return st.Run();
   }
 
