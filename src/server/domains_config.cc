@@ -3,46 +3,18 @@
 #include <filesystem>
 
 #include "base/strings.h"
+#include "server/yaml_fields.h"
 
 namespace bulwark {
 namespace {
 
-absl::Status Bad(std::string_view where, std::string_view what) {
-  return absl::InvalidArgumentError(StrCat("config: ", where, ": ", what));
-}
+using config::Bad;
+using config::Get;
+using config::OnlyKeys;
 
-template <typename T>
-absl::Status Get(const YAML::Node& node, const char* key, T& out, std::string_view where) {
-  if (!node || !node[key]) return absl::OkStatus();
-  try {
-    out = node[key].as<T>();
-  } catch (const YAML::Exception& e) {
-    return Bad(StrCat(where, key), e.what());
-  }
-  return absl::OkStatus();
-}
-
-absl::Status OnlyKeys(const YAML::Node& node, std::string_view where,
-                      std::initializer_list<std::string_view> known) {
-  if (!node) return absl::OkStatus();
-  if (!node.IsMap()) return Bad(where, "must be a mapping");
-  for (const auto& kv : node) {
-    std::string key = kv.first.as<std::string>();
-    if (std::find(known.begin(), known.end(), key) == known.end()) {
-      return absl::InvalidArgumentError(StrCat("config: unknown key \"", where, ".", key, "\""));
-    }
-  }
-  return absl::OkStatus();
-}
-
-// A duration in whole units of `unit`, at least `min` units.
 absl::Status GetDuration(const YAML::Node& node, const char* key, absl::Duration unit,
                          int64_t min, absl::Duration& out) {
-  int64_t n = out / unit;
-  BULWARK_RETURN_IF_ERROR(Get(node, key, n, "email_domains."));
-  if (n < min) return Bad(StrCat("email_domains.", key), StrCat("must be at least ", min));
-  out = unit * n;
-  return absl::OkStatus();
+  return config::GetDuration(node, key, unit, min, out, "email_domains.");
 }
 
 }  // namespace

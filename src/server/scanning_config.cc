@@ -3,37 +3,14 @@
 #include <filesystem>
 
 #include "base/strings.h"
+#include "server/yaml_fields.h"
 
 namespace bulwark {
 namespace {
 
-absl::Status Bad(std::string_view where, std::string_view what) {
-  return absl::InvalidArgumentError(StrCat("config: ", where, ": ", what));
-}
-
-template <typename T>
-absl::Status Get(const YAML::Node& node, const char* key, T& out, std::string_view where) {
-  if (!node || !node[key]) return absl::OkStatus();
-  try {
-    out = node[key].as<T>();
-  } catch (const YAML::Exception& e) {
-    return Bad(StrCat(where, key), e.what());
-  }
-  return absl::OkStatus();
-}
-
-absl::Status OnlyKeys(const YAML::Node& node, std::string_view where,
-                      std::initializer_list<std::string_view> known) {
-  if (!node) return absl::OkStatus();
-  if (!node.IsMap()) return Bad(where, "must be a mapping");
-  for (const auto& kv : node) {
-    std::string key = kv.first.as<std::string>();
-    if (std::find(known.begin(), known.end(), key) == known.end()) {
-      return absl::InvalidArgumentError(StrCat("config: unknown key \"", where, ".", key, "\""));
-    }
-  }
-  return absl::OkStatus();
-}
+using config::Bad;
+using config::Get;
+using config::OnlyKeys;
 
 absl::StatusOr<GateAction> Action(const YAML::Node& n, std::string_view where) {
   std::string s;
