@@ -201,6 +201,8 @@ test('web login: the emailed code step, then the device cookie skips it', async 
   r = await call(reg, 'POST', new URL(loginUrl).pathname,
     { form: { username: 'alice', password: alice.password }, headers: { cookie: forged } });
   assert.equal(r.status, 401);
+  // ... and is mailed a new code (waited for here, so it cannot arrive during the next test).
+  assert.match((await waitMail(smtpDir, n + 2)).text, /finish signing in: \d{8}/);
 });
 
 test('the account settings sign-in needs the emailed code too (else a password could add a security key)', async () => {
