@@ -431,6 +431,22 @@ absl::StatusOr<int> AccountService::ChangePassword(std::string_view user,
                                                    std::string_view remote_ip) {
   BULWARK_ASSIGN_OR_RETURN(UserRecord u, CheckPassword(user, old_password, remote_ip));
   BULWARK_RETURN_IF_ERROR(CheckSecondFactor(u.name, TfaAction::kAccountChange, otp, remote_ip));
+  // Whoever knew the old password may have logged in with it: their session tokens go. Tokens
+  // made on purpose with `npm token create` (CI) stay; the user reviews them in the list.
+  BULWARK_ASSIGN_OR_RETURN(int revoked, SetPasswordAndRevoke(u, new_password, false,
+                                                             keep_token_key, "password changed",
+                                                             remote_ip));
+  RecordEvent("password.changed", u.name, remote_ip,
+              StrCat(revoked, " login session token(s) revoked"));
+  return revoked;
+}
+
+absl::StatusOr<int> AccountService::SetPasswordAndRevoke(UserRecord& u,
+                                                         std::string_view new_password,
+                                                         bool revoke_all_tokens,
+                                                         std::string_view keep_token_key,
+                                                         std::string_view why,
+                                                         std::string_view remote_ip) {
   absl::Status rules = CheckNewPassword(new_password, u.name);
   if (!rules.ok()) {
     RecordEvent("password.change_refused", u.name, remote_ip, std::string(rules.message()));
@@ -439,20 +455,15 @@ absl::StatusOr<int> AccountService::ChangePassword(std::string_view user,
   BULWARK_ASSIGN_OR_RETURN(u.password_hash, HashPassword(new_password, random_, options_.argon2));
   u.updated = clock_.Now();
   BULWARK_RETURN_IF_ERROR(store_.UpdateUser(u));
-  // Whoever knew the old password may have logged in with it: their session tokens go. Tokens
-  // made on purpose with `npm token create` (CI) stay; the user reviews them in the list.
   int revoked = 0;
   BULWARK_ASSIGN_OR_RETURN(std::vector<TokenRecord> tokens, store_.ListTokens(u.name));
   for (const auto& t : tokens) {
-    if (t.key == keep_token_key || (t.name != "npm login" && t.name != "npm login (web)")) {
-      continue;
-    }
+    if (t.key == keep_token_key) continue;
+    if (!revoke_all_tokens && t.name != kLoginTokenName && t.name != kWebLoginTokenName) continue;
     BULWARK_RETURN_IF_ERROR(store_.DeleteToken(t.key));
-    RecordEvent("token.revoked", u.name, remote_ip, StrCat(TokenDetail(t), ", password changed"));
+    RecordEvent("token.revoked", u.name, remote_ip, StrCat(TokenDetail(t), ", ", why));
     ++revoked;
   }
-  RecordEvent("password.changed", u.name, remote_ip,
-              StrCat(revoked, " login session token(s) revoked"));
   return revoked;
 }
 
@@ -461,22 +472,8 @@ absl::StatusOr<int> AccountService::ResetPassword(std::string_view user,
                                                   bool revoke_all_tokens,
                                                   std::string_view remote_ip) {
   BULWARK_ASSIGN_OR_RETURN(UserRecord u, store_.GetUser(user));
-  absl::Status rules = CheckNewPassword(new_password, u.name);
-  if (!rules.ok()) {
-    RecordEvent("password.change_refused", u.name, remote_ip, std::string(rules.message()));
-    return rules;
-  }
-  BULWARK_ASSIGN_OR_RETURN(u.password_hash, HashPassword(new_password, random_, options_.argon2));
-  u.updated = clock_.Now();
-  BULWARK_RETURN_IF_ERROR(store_.UpdateUser(u));
-  int revoked = 0;
-  BULWARK_ASSIGN_OR_RETURN(std::vector<TokenRecord> tokens, store_.ListTokens(u.name));
-  for (const auto& t : tokens) {
-    if (!revoke_all_tokens && t.name != "npm login" && t.name != "npm login (web)") continue;
-    BULWARK_RETURN_IF_ERROR(store_.DeleteToken(t.key));
-    RecordEvent("token.revoked", u.name, remote_ip, StrCat(TokenDetail(t), ", password reset"));
-    ++revoked;
-  }
+  BULWARK_ASSIGN_OR_RETURN(int revoked, SetPasswordAndRevoke(u, new_password, revoke_all_tokens,
+                                                             "", "password reset", remote_ip));
   RecordEvent("password.reset", u.name, remote_ip, StrCat(revoked, " token(s) revoked"));
   return revoked;
 }

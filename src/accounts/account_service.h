@@ -253,6 +253,12 @@ class AccountService {
   static absl::Status CheckEmail(std::string_view email);
 
  private:
+  // Checks the new password's rules (refusal logged), stores its hash, and revokes the user's
+  // login-session tokens (every token with `revoke_all_tokens`) but `keep_token_key`, each
+  // logged as token.revoked "<token>, <why>". Returns how many went.
+  absl::StatusOr<int> SetPasswordAndRevoke(UserRecord& u, std::string_view new_password,
+                                           bool revoke_all_tokens, std::string_view keep_token_key,
+                                           std::string_view why, std::string_view remote_ip);
   MetadataStore& store_;
   Clock& clock_;
   Random& random_;
